@@ -1,0 +1,28 @@
+#ifndef CGROOTSYS_H
+#define CGROOTSYS_H
+
+#include <sys/types.h>
+#include <stdint.h>
+#include <sys/xattr.h>
+
+/// Flags glibc hides behind _GNU_SOURCE.
+#define GROOT_O_PATH 010000000
+#define GROOT_AT_EMPTY_PATH 0x1000
+
+/// openat2(2) with RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS: resolves `path` as if
+/// `dirfd` were the root, so neither `..` nor absolute symlinks can leave it.
+/// Returns a file descriptor or -1 with errno set.
+int groot_open_in_root(int dirfd, const char *path, int flags, mode_t mode);
+
+/// syncfs(2), hidden behind _GNU_SOURCE.
+int groot_syncfs(int fd);
+
+/// statfs(2) f_type of the file system holding `path`; -1 with errno on failure.
+long groot_fs_magic(const char *path);
+
+/// makedev(3), major(3), minor(3) are macros; Swift cannot call them.
+uint64_t groot_makedev(uint32_t major, uint32_t minor);
+uint32_t groot_major(uint64_t dev);
+uint32_t groot_minor(uint64_t dev);
+
+#endif

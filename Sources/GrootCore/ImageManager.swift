@@ -1,0 +1,155 @@
+import GrootDriver
+import GrootIO
+import GrootOCI
+import GrootOutput
+import GrootReference
+import GrootSource
+import GrootStore
+import GrootUnpack
+import Logging
+
+/// What `create` is asked to do.
+public struct CreateRequest: Sendable {
+  public var image: String
+  public var id: String
+  public var mount = true
+  public var diskLimitBytes: Int64 = 0
+  public var excludeImageFromQuota = false
+  public var skipLayerValidation = false
+
+  public init(image: String, id: String) {
+    self.image = image
+    self.id = id
+  }
+}
+
+/// groot's commands on one store. Every operation either completes or leaves the
+/// store as it found it.
+public struct ImageManager {
+  public let settings: Settings
+  let logger: Logger
+
+  public init(settings: Settings, logger: Logger) {
+    self.settings = settings
+    self.logger = logger
+  }
+
+  // MARK: - Store
+
+  public func initStore(uidMappings: [IDMapping], gidMappings: [IDMapping], storeSizeBytes: Int64) throws {
+    guard storeSizeBytes == 0 else {
+      throw CoreError.unsupported("--store-size-bytes (a loop-mounted backing store) is not supported by this build yet")
+    }
+    _ = try ImageDrivers.driver(named: settings.driver)
+    let configuration = StoreConfiguration(
+      driver: settings.driver,
+      uidMappings: uidMappings.map { .init(containerID: $0.containerID, hostID: $0.hostID, size: $0.size) },
+      gidMappings: gidMappings.map { .init(containerID: $0.containerID, hostID: $0.hostID, size: $0.size) })
+    _ = try Store.initialize(at: settings.storePath, configuration: configuration)
+    logger.info("store initialized", metadata: ["store": "\(settings.storePath)"])
+  }
+
+  public func deleteStore() throws {
+    guard FileSystem.exists(settings.storePath) else { return }
+    if let store = try? Store.open(at: settings.storePath) {
+      let driver = try ImageDrivers.driver(named: store.configuration.driver)
+      for id in try store.imageIDs() {
+        try driver.unmount(store.imagePaths(id), id: id)
+      }
+    }
+    let mounted = try MountTable.mounts(under: settings.storePath).map(\.mountPoint)
+    guard mounted.isEmpty else { throw CoreError.imagesStillMounted(mounted) }
+    try FileSystem.removeTree(settings.storePath)
+    logger.info("store deleted", metadata: ["store": "\(settings.storePath)"])
+  }
+
+  // MARK: - Images
+
+  public func create(_ request: CreateRequest) throws -> RuntimeSpecFragment {
+    let store = try Store.open(at: settings.storePath)
+    let driver = try ImageDrivers.driver(named: store.configuration.driver)
+    let id = try ImageID(request.id)
+    guard !store.hasImage(id) else { throw StoreError.imageExists(id.value) }
+    if request.diskLimitBytes > 0 {
+      throw DriverError.diskLimitUnsupported(
+        store: store.path, fileSystem: try FileSystemKind(path: store.path).description)
+    }
+    let reference = try ImageReference(parsing: request.image)
+    let source = try ImageSources.source(for: reference)
+    let image = try source.resolve()
+    image.warnings.forEach { logger.warning("\($0)") }
+
+    let pull = try LayerPuller(
+      store: store, source: source, verify: !request.skipLayerValidation, whiteouts: .overlay, logger: logger
+    ).pull(image)
+
+    let layers = image.layers.map(\.id)
+    let paths = store.imagePaths(id)
+    let mountSpec = try driver.mountSpec(for: paths, layers: layers, in: store)
+
+    let work = try store.makeTemporaryDirectory(purpose: "image")
+    do {
+      let workPaths = ImagePaths(root: work)
+      try driver.prepare(workPaths)
+      let metadata = ImageMetadata(
+        id: id.value, reference: reference.description, driver: driver.name, layers: layers,
+        manifestDigest: image.manifestDigest, configDigest: image.configDigest, env: image.env,
+        mounted: request.mount)
+      try store.writeImageMetadata(metadata, in: workPaths)
+    } catch {
+      try? FileSystem.removeTree(work)
+      throw error
+    }
+    try store.publishImage(from: work, as: id)
+    if request.mount {
+      do {
+        try driver.mount(mountSpec, at: paths, in: store)
+      } catch {
+        try? store.discard(paths.root)
+        throw error
+      }
+    }
+    logger.info(
+      "image created",
+      metadata: ["id": "\(id)", "image": "\(reference)", "layers_reused": "\(pull.layersReused)",
+        "layers_unpacked": "\(pull.layersUnpacked)", "bytes_unpacked": "\(pull.bytesUnpacked)"])
+    return RuntimeSpecFragment(
+      rootPath: paths.rootfs, env: image.env, mounts: request.mount ? nil : [mountSpec],
+      imageConfig: image.configBytes)
+  }
+
+  /// Deletes an image; one that is not there is not an error (GrootFS's rule, so
+  /// retries after a partial failure succeed).
+  public func delete(_ argument: String) throws {
+    let store = try Store.open(at: settings.storePath)
+    let id = try store.imageID(named: argument)
+    guard store.hasImage(id) else {
+      logger.info("image not found, nothing to delete", metadata: ["id": "\(id)"])
+      return
+    }
+    let paths = store.imagePaths(id)
+    try ImageDrivers.driver(named: store.configuration.driver).unmount(paths, id: id)
+    try store.discard(paths.root)
+    logger.info("image deleted", metadata: ["id": "\(id)"])
+  }
+
+  /// One line per image: its directory.
+  public func list() throws -> [String] {
+    let store = try Store.open(at: settings.storePath)
+    return try store.imageIDs().map { store.imagePaths($0).root }
+  }
+
+  /// Total bytes (the image's layers plus what the container wrote) and exclusive
+  /// bytes (what the container wrote), as allocated on disk.
+  public func stats(_ argument: String) throws -> ImageStatsOutput {
+    let store = try Store.open(at: settings.storePath)
+    let id = try store.imageID(named: argument)
+    let metadata = try store.imageMetadata(id)
+    let exclusive = try FileSystem.diskUsage(store.imagePaths(id).upper)
+    var layers: Int64 = 0
+    for layer in metadata.layers {
+      layers += try FileSystem.diskUsage(store.layerDiffPath(layer))
+    }
+    return ImageStatsOutput(total: layers + exclusive, exclusive: exclusive)
+  }
+}

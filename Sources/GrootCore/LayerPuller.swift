@@ -1,0 +1,81 @@
+import GrootIO
+import GrootOCI
+import GrootSource
+import GrootStore
+import GrootUnpack
+import Logging
+
+/// What a pull did, for logs and telemetry.
+public struct PullSummary: Sendable {
+  public var layersReused = 0
+  public var layersUnpacked = 0
+  public var bytesUnpacked: Int64 = 0
+}
+
+/// Brings every layer of an image into the store: layers already there are
+/// reused; the others stream from the source through the unpacker into tmp/ and
+/// are published whole by one rename.
+struct LayerPuller {
+  let store: Store
+  let source: ImageSource
+  let verify: Bool
+  let whiteouts: WhiteoutMode
+  let logger: Logger
+
+  func pull(_ image: ResolvedImage) throws -> PullSummary {
+    var summary = PullSummary()
+    for (position, layer) in image.layers.enumerated() {
+      if store.hasLayer(layer.id) {
+        summary.layersReused += 1
+        continue
+      }
+      let lower = image.layers[..<position].reversed().map { store.layerDiffPath($0.id) }
+      let bytes = try unpack(layer, lowerLayers: lower, reference: image.reference.description)
+      summary.layersUnpacked += 1
+      summary.bytesUnpacked += bytes
+    }
+    return summary
+  }
+
+  private func unpack(_ layer: LayerSource, lowerLayers: [String], reference: String) throws -> Int64 {
+    let work = try store.makeTemporaryDirectory(purpose: "layer")
+    do {
+      let diff = work.appending(path: "diff")
+      try FileSystem.makeDirectory(diff, mode: 0o755)
+      let reader: LayerEntryReader
+      switch try source.openLayer(layer, verify: verify) {
+      case .tar(let stream): reader = try TarReader(stream: stream)
+      case .directory(let path): reader = try DirectoryReader(path: path)
+      }
+      let options = UnpackOptions(
+        whiteouts: whiteouts,
+        uidMappings: store.configuration.uidMappings.map(IDMapping.init),
+        gidMappings: store.configuration.gidMappings.map(IDMapping.init),
+        lowerLayers: lowerLayers)
+      let result: UnpackSummary
+      do {
+        result = try Unpacker(into: diff, options: options).unpack(reader)
+      } catch let error as UnpackError {
+        throw CoreError.layer(name: layer.name, reason: error.description)
+      }
+      let metadata = LayerMetadata(
+        id: layer.id, diffID: layer.diffID, blobDigest: layer.descriptor?.digest,
+        mediaType: layer.descriptor?.mediaType, size: result.bytes, source: reference)
+      let published = try store.publishLayer(from: work, metadata: metadata)
+      logger.debug(
+        "layer unpacked",
+        metadata: ["layer": "\(layer.id)", "entries": "\(result.entries)", "bytes": "\(result.bytes)",
+          "published": "\(published)"])
+      return result.bytes
+    } catch {
+      try? FileSystem.removeTree(work)
+      throw error
+    }
+  }
+}
+
+extension IDMapping {
+  init(_ map: StoreConfiguration.IDMap) {
+    self.init(containerID: map.containerID, hostID: map.hostID, size: map.size)
+  }
+}

@@ -1,0 +1,45 @@
+import GrootIO
+import GrootStore
+
+/// The settings a command runs with: flags over the config file over defaults.
+public struct Settings: Sendable {
+  public var storePath: String = Store.defaultPath
+  public var driver: String = "overlay"
+  public var logLevel: LogLevel = .error
+  public var logFile: String?
+
+  public init() {}
+
+  /// Merges a config file under explicit flag values (nil = not given).
+  public init(flags: GlobalFlags, file: ConfigFile) throws {
+    storePath = Paths.absolute(flags.store ?? file.store ?? Store.defaultPath)
+    driver = flags.driver ?? file.driver ?? "overlay"
+    let level = flags.logLevel ?? file.logLevel ?? "error"
+    guard let parsed = LogLevel(rawValue: level) else {
+      throw CoreError.invalidFlag("invalid log level '\(level)': use debug, info, error or fatal")
+    }
+    logLevel = parsed
+    logFile = flags.logFile ?? file.logFile
+  }
+}
+
+/// The global flags as given on the command line.
+public struct GlobalFlags: Sendable {
+  public var store: String?
+  public var driver: String?
+  public var configPath: String?
+  public var logLevel: String?
+  public var logFile: String?
+
+  public init(store: String?, driver: String?, configPath: String?, logLevel: String?, logFile: String?) {
+    self.store = store
+    self.driver = driver
+    self.configPath = configPath
+    self.logLevel = logLevel
+    self.logFile = logFile
+  }
+}
+
+public enum LogLevel: String, Sendable {
+  case debug, info, error, fatal
+}

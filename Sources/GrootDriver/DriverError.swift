@@ -1,0 +1,30 @@
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// Why a root filesystem could not be mounted, unmounted or limited.
+public enum DriverError: Error, CustomStringConvertible, Equatable {
+  case unknownDriver(String)
+  case tooManyLayers(count: Int, optionBytes: Int, limit: Int)
+  case mountFailed(target: String, errno: Int32)
+  case unmountFailed(target: String, errno: Int32)
+  case imageBusy(id: String, rootfs: String)
+  case diskLimitUnsupported(store: String, fileSystem: String)
+
+  public var description: String {
+    switch self {
+    case .unknownDriver(let name):
+      return "unknown driver '\(name)': use overlay"
+    case .tooManyLayers(let count, let optionBytes, let limit):
+      return "image has \(count) layers: its overlay mount options need \(optionBytes) bytes, more than the \(limit) the kernel takes"
+    case .mountFailed(let target, let errno):
+      return "cannot mount overlay at \(target): \(String(cString: strerror(errno)))"
+    case .unmountFailed(let target, let errno):
+      return "cannot unmount \(target): \(String(cString: strerror(errno)))"
+    case .imageBusy(let id, let rootfs):
+      return "image '\(id)' is busy: a process is still using \(rootfs); stop it and delete again"
+    case .diskLimitUnsupported(let store, let fileSystem):
+      return "cannot enforce --disk-limit-size-bytes: store \(store) is on \(fileSystem), which groot cannot limit (needs btrfs with qgroups or XFS with project quotas)"
+    }
+  }
+}

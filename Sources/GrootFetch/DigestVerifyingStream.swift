@@ -1,0 +1,58 @@
+import GrootIO
+import GrootOCI
+
+/// Passes bytes through while hashing them; at the end of the stream checks the
+/// size and digest, and fails early when more bytes arrive than declared.
+public final class DigestVerifyingStream: ByteStream {
+  private let upstream: ByteStream
+  private let expected: Digest
+  private let expectedSize: Int64?
+  private let what: String
+  private var hasher = DigestHasher()
+  private var verified = false
+
+  public init(_ upstream: ByteStream, expected: Digest, size: Int64?, what: String) {
+    self.upstream = upstream
+    self.expected = expected
+    self.expectedSize = size
+    self.what = what
+  }
+
+  public var bytesRead: Int64 { hasher.byteCount }
+
+  public func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+    let count = try upstream.read(into: buffer)
+    if count > 0 {
+      hasher.update(UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
+      if let expectedSize, hasher.byteCount > expectedSize {
+        throw FetchError.oversized(what: what, limit: expectedSize)
+      }
+      return count
+    }
+    if !verified {
+      if let expectedSize, hasher.byteCount != expectedSize {
+        throw FetchError.sizeMismatch(what: what, expected: expectedSize, actual: hasher.byteCount)
+      }
+      let actual = hasher.finalize()
+      guard actual == expected else {
+        throw FetchError.digestMismatch(what: what, expected: expected, actual: actual)
+      }
+      verified = true
+    }
+    return 0
+  }
+}
+
+/// Counts bytes without checking them (for --skip-layer-validation).
+public final class CountingStream: ByteStream {
+  private let upstream: ByteStream
+  public private(set) var bytesRead: Int64 = 0
+
+  public init(_ upstream: ByteStream) { self.upstream = upstream }
+
+  public func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+    let count = try upstream.read(into: buffer)
+    bytesRead += Int64(count)
+    return count
+  }
+}

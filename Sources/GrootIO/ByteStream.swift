@@ -1,0 +1,28 @@
+/// A pull-based stream of bytes: every stage of a layer's way (file or network,
+/// digest check, decompression) is one, so a layer flows through in bounded memory.
+public protocol ByteStream: AnyObject {
+  /// Reads up to `buffer.count` bytes into `buffer`; returns 0 only at the end.
+  func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int
+}
+
+extension ByteStream {
+  /// Reads and discards everything left, so that checks done at the end run.
+  public func drain(chunkSize: Int = 64 * 1024) throws {
+    let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: chunkSize, alignment: 16)
+    defer { buffer.deallocate() }
+    while try read(into: buffer) > 0 {}
+  }
+
+  /// Reads the whole stream, refusing more than `limit` bytes.
+  public func readAll(limit: Int) throws -> [UInt8]? {
+    var result: [UInt8] = []
+    let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 * 1024, alignment: 16)
+    defer { buffer.deallocate() }
+    while true {
+      let count = try read(into: buffer)
+      if count == 0 { return result }
+      if result.count + count > limit { return nil }
+      result.append(contentsOf: buffer[0..<count])
+    }
+  }
+}

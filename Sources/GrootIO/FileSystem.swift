@@ -1,0 +1,166 @@
+import Foundation
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// File-system operations that never follow symlinks out of the tree they work on
+/// and that publish whole files or nothing.
+public enum FileSystem {
+  /// lstat(2); nil when nothing is there.
+  public static func lstatIfPresent(_ path: String) throws -> stat? {
+    var st = stat()
+    if lstat(path, &st) == 0 { return st }
+    if errno == ENOENT { return nil }
+    throw SystemError("lstat", path)
+  }
+
+  public static func exists(_ path: String) -> Bool {
+    var st = stat()
+    return lstat(path, &st) == 0
+  }
+
+  public static func isDirectory(_ path: String) -> Bool {
+    var st = stat()
+    return stat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR
+  }
+
+  /// mkdir(2); an existing directory is fine.
+  public static func makeDirectory(_ path: String, mode: mode_t = 0o755) throws {
+    if mkdir(path, mode) == 0 || (errno == EEXIST && isDirectory(path)) { return }
+    throw SystemError("mkdir", path)
+  }
+
+  /// Writes `data` to `path` whole or not at all: a temporary file beside it,
+  /// fsync, rename, fsync of the directory.
+  public static func writeAtomically(_ data: [UInt8], to path: String, mode: mode_t = 0o644) throws {
+    let temporary = "\(path).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+    let descriptor = try FileDescriptor(path: temporary, flags: O_WRONLY | O_CREAT | O_EXCL, mode: mode)
+    var written = 0
+    do {
+      while written < data.count {
+        let count = try data.withUnsafeBytes { bytes in
+          try retryingEINTR("write", temporary) {
+            write(descriptor.rawValue, bytes.baseAddress! + written, data.count - written)
+          }
+        }
+        written += count
+      }
+      try retryingEINTR("fsync", temporary) { fsync(descriptor.rawValue) }
+      try retryingEINTR("rename", path) { rename(temporary, path) }
+    } catch {
+      unlink(temporary)
+      throw error
+    }
+    syncDirectory(of: path)
+  }
+
+  public static func writeAtomically(_ string: String, to path: String) throws {
+    try writeAtomically(Array(string.utf8), to: path)
+  }
+
+  public static func readFile(_ path: String, limit: Int = 16 << 20) throws -> [UInt8] {
+    let stream = try FileByteStream(path: path)
+    guard let bytes = try stream.readAll(limit: limit) else {
+      throw SystemError("read", path, errno: EFBIG)
+    }
+    return bytes
+  }
+
+  /// fsync of the directory holding `path`, so a rename in it survives a crash.
+  public static func syncDirectory(of path: String) {
+    let directory = (path as NSString).deletingLastPathComponent
+    let fd = open(directory.isEmpty ? "." : directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+    if fd >= 0 {
+      fsync(fd)
+      close(fd)
+    }
+  }
+
+  /// Removes `path` and everything below it without following any symlink.
+  /// Nothing there is fine.
+  public static func removeTree(_ path: String) throws {
+    let parent = (path as NSString).deletingLastPathComponent
+    let name = (path as NSString).lastPathComponent
+    let parentFD = open(parent.isEmpty ? "." : parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+    if parentFD < 0 {
+      if errno == ENOENT { return }
+      throw SystemError("open", parent)
+    }
+    defer { close(parentFD) }
+    try removeTree(in: parentFD, name: name, displayPath: path)
+  }
+
+  /// Removes `name` in the directory `parentFD`, recursing into directories by
+  /// descriptor so a symlink swapped in mid-way is removed, never followed.
+  public static func removeTree(in parentFD: Int32, name: String, displayPath: String) throws {
+    if unlinkat(parentFD, name, 0) == 0 || errno == ENOENT { return }
+    guard errno == EISDIR || errno == EPERM else { throw SystemError("unlink", displayPath) }
+    let fd = openat(parentFD, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+    if fd < 0 {
+      if errno == ENOENT { return }
+      throw SystemError("open", displayPath)
+    }
+    guard let directory = fdopendir(fd) else {
+      close(fd)
+      throw SystemError("opendir", displayPath)
+    }
+    defer { closedir(directory) }
+    while let entry = readdir(directory) {
+      let child = withUnsafePointer(to: entry.pointee.d_name) {
+        $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
+      }
+      if child == "." || child == ".." { continue }
+      try removeTree(in: fd, name: child, displayPath: "\(displayPath)/\(child)")
+    }
+    if unlinkat(parentFD, name, AT_REMOVEDIR) != 0 && errno != ENOENT {
+      throw SystemError("rmdir", displayPath)
+    }
+  }
+
+  /// Bytes the tree at `path` occupies on disk (allocated blocks), counting each
+  /// inode once, like `du -s`.
+  public static func diskUsage(_ path: String) throws -> Int64 {
+    var seen = Set<UInt64>()
+    var total: Int64 = 0
+    let fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+    guard fd >= 0 else { throw SystemError("open", path) }
+    defer { close(fd) }
+    try diskUsage(directoryFD: fd, displayPath: path, seen: &seen, total: &total)
+    return total
+  }
+
+  private static func diskUsage(
+    directoryFD: Int32, displayPath: String, seen: inout Set<UInt64>, total: inout Int64
+  ) throws {
+    let dupFD = dup(directoryFD)
+    guard dupFD >= 0, let directory = fdopendir(dupFD) else { throw SystemError("opendir", displayPath) }
+    defer { closedir(directory) }
+    while let entry = readdir(directory) {
+      let child = withUnsafePointer(to: entry.pointee.d_name) {
+        $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
+      }
+      if child == "." || child == ".." { continue }
+      var st = stat()
+      guard fstatat(directoryFD, child, &st, AT_SYMLINK_NOFOLLOW) == 0 else { continue }
+      if st.st_nlink > 1 && !seen.insert(UInt64(st.st_ino)).inserted { continue }
+      total += Int64(st.st_blocks) * 512
+      if (st.st_mode & S_IFMT) == S_IFDIR {
+        let childFD = openat(directoryFD, child, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+        guard childFD >= 0 else { continue }
+        defer { close(childFD) }
+        try diskUsage(directoryFD: childFD, displayPath: "\(displayPath)/\(child)", seen: &seen, total: &total)
+      }
+    }
+  }
+
+  /// A fresh, unique directory inside `parent`.
+  public static func makeUniqueDirectory(in parent: String, prefix: String) throws -> String {
+    for _ in 0..<16 {
+      let path = "\(parent)/\(prefix)-\(getpid())-\(String(UInt64.random(in: 0...UInt64.max), radix: 36))"
+      if mkdir(path, 0o700) == 0 { return path }
+      if errno != EEXIST { throw SystemError("mkdir", path) }
+    }
+    throw SystemError("mkdir", "\(parent)/\(prefix)-*", errno: EEXIST)
+  }
+}

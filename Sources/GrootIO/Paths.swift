@@ -1,0 +1,26 @@
+import Foundation
+
+extension String {
+  /// The path joined with `component` by one slash.
+  public func appending(path component: String) -> String {
+    hasSuffix("/") ? self + component : self + "/" + component
+  }
+}
+
+public enum Paths {
+  /// An absolute, normalised form of `path` (no `.`/`..`, no trailing slash), without
+  /// resolving symlinks.
+  public static func absolute(_ path: String) -> String {
+    let base = path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath.appending(path: path)
+    var parts: [Substring] = []
+    for part in base.split(separator: "/") {
+      if part == "." { continue }
+      if part == ".." {
+        _ = parts.popLast()
+        continue
+      }
+      parts.append(part)
+    }
+    return "/" + parts.joined(separator: "/")
+  }
+}

@@ -1,0 +1,23 @@
+/// What can be wrong with an image's own documents.
+public enum OCIError: Error, CustomStringConvertible, Equatable {
+  case invalidDigest(String)
+  case unsupportedDigestAlgorithm(String)
+  case unsupportedMediaType(String, what: String)
+  case invalidDocument(what: String, reason: String)
+  case layerCountMismatch(layers: Int, diffIDs: Int)
+
+  public var description: String {
+    switch self {
+    case .invalidDigest(let digest):
+      return "invalid digest '\(digest)': expected sha256:<64 hex digits>"
+    case .unsupportedDigestAlgorithm(let algorithm):
+      return "unsupported digest algorithm '\(algorithm)': only sha256 is supported"
+    case .unsupportedMediaType(let mediaType, let what):
+      return "unsupported media type '\(mediaType)' for \(what)"
+    case .invalidDocument(let what, let reason):
+      return "invalid \(what): \(reason)"
+    case .layerCountMismatch(let layers, let diffIDs):
+      return "image manifest lists \(layers) layers but its config lists \(diffIDs) diff_ids"
+    }
+  }
+}

@@ -1,0 +1,61 @@
+import Foundation
+import GrootDriver
+
+/// What `create` prints: the parts of an OCI runtime spec (config.json) that the
+/// image decides, for Garden or a hand-made runc bundle to merge.
+public struct RuntimeSpecFragment: Encodable {
+  public struct Root: Encodable {
+    public var path: String
+  }
+
+  public struct Process: Encodable {
+    public var env: [String]
+  }
+
+  public var root: Root
+  public var process: Process
+  public var mounts: [MountSpec]?
+  public var annotations: [String: String]?
+
+  public init(rootPath: String, env: [String], mounts: [MountSpec]?, imageConfig: [UInt8]?) {
+    self.root = Root(path: rootPath)
+    self.process = Process(env: env)
+    self.mounts = mounts
+    self.annotations = imageConfig.map { ["image.config": String(decoding: $0, as: UTF8.self)] }
+  }
+
+  public func json() throws -> String {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+    return String(decoding: try encoder.encode(self), as: UTF8.self)
+  }
+}
+
+/// What `stats` prints, in GrootFS's shape.
+public struct ImageStatsOutput: Encodable {
+  public struct DiskUsage: Encodable {
+    public var totalBytesUsed: Int64
+    public var exclusiveBytesUsed: Int64
+
+    enum CodingKeys: String, CodingKey {
+      case totalBytesUsed = "total_bytes_used"
+      case exclusiveBytesUsed = "exclusive_bytes_used"
+    }
+  }
+
+  public var diskUsage: DiskUsage
+
+  enum CodingKeys: String, CodingKey {
+    case diskUsage = "disk_usage"
+  }
+
+  public init(total: Int64, exclusive: Int64) {
+    diskUsage = DiskUsage(totalBytesUsed: total, exclusiveBytesUsed: exclusive)
+  }
+
+  public func json() throws -> String {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys]
+    return String(decoding: try encoder.encode(self), as: UTF8.self)
+  }
+}

@@ -1,0 +1,60 @@
+import GrootIO
+import GrootOCI
+import GrootReference
+
+/// Where an image's documents and layers come from (a layout on disk, a local
+/// root filesystem, a registry). Sources hand out verified, decompressed tar
+/// streams; unpacking is the next stage's job.
+public protocol ImageSource {
+  /// Reads and checks the manifest and config.
+  func resolve() throws -> ResolvedImage
+  /// The content of one layer of the resolved image.
+  func openLayer(_ layer: LayerSource, verify: Bool) throws -> LayerContent
+}
+
+/// An image whose documents have been read and checked.
+public struct ResolvedImage: Sendable {
+  public var reference: ImageReference
+  public var manifestDigest: Digest?
+  public var configDigest: Digest?
+  /// The raw config document, for the runtime spec's annotation.
+  public var configBytes: [UInt8]?
+  public var env: [String]
+  /// Bottom layer first.
+  public var layers: [LayerSource]
+  /// Things an operator should know that did not stop the create.
+  public var warnings: [String] = []
+}
+
+/// One layer of a resolved image.
+public struct LayerSource: Sendable {
+  /// The key the store caches the unpacked layer by: the chain ID for layered
+  /// images, a hash of path and modification time for local root filesystems.
+  public var id: Digest
+  public var diffID: Digest?
+  public var descriptor: Descriptor?
+  public var compression: LayerCompression
+  public var name: String
+}
+
+/// What a layer's entries are read from.
+public enum LayerContent {
+  /// An uncompressed tar stream whose checks run as it is read to the end.
+  case tar(ByteStream)
+  /// A directory tree on disk.
+  case directory(String)
+}
+
+/// Picks the source for a reference.
+public enum ImageSources {
+  public static func source(for reference: ImageReference) throws -> ImageSource {
+    switch reference {
+    case .ociLayout(let path, let tag):
+      return OCILayoutSource(reference: reference, path: path, tag: tag)
+    case .localPath(let path):
+      return try LocalPathSource(reference: reference, path: path)
+    case .registry(let registry):
+      throw SourceError.registryUnavailable(registry.description)
+    }
+  }
+}

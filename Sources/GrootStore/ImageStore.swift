@@ -1,0 +1,116 @@
+import Foundation
+import GrootIO
+import GrootOCI
+
+/// An image id as GrootFS and Garden use them: a single path component.
+public struct ImageID: Hashable, CustomStringConvertible, Sendable {
+  public let value: String
+
+  public init(_ value: String) throws {
+    let allowed = value.utf8.allSatisfy { c in
+      (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || c == 0x2e || c == 0x5f
+        || c == 0x2d
+    }
+    guard !value.isEmpty, value.utf8.count <= 255, allowed, !value.hasPrefix(".") else {
+      throw StoreError.invalidImageID(value)
+    }
+    self.value = value
+  }
+
+  public var description: String { value }
+}
+
+/// What the store knows of an image (images/ID/image.json).
+public struct ImageMetadata: Codable, Sendable {
+  public var id: String
+  public var reference: String
+  public var driver: String
+  /// Layer ids, bottom first.
+  public var layers: [Digest]
+  public var manifestDigest: Digest?
+  public var configDigest: Digest?
+  public var env: [String]
+  public var mounted: Bool
+  public var createdAt: Date
+
+  public init(
+    id: String, reference: String, driver: String, layers: [Digest], manifestDigest: Digest?,
+    configDigest: Digest?, env: [String], mounted: Bool
+  ) {
+    self.id = id
+    self.reference = reference
+    self.driver = driver
+    self.layers = layers
+    self.manifestDigest = manifestDigest
+    self.configDigest = configDigest
+    self.env = env
+    self.mounted = mounted
+    self.createdAt = Date()
+  }
+}
+
+/// The directories of one image.
+public struct ImagePaths: Sendable {
+  public let root: String
+  public var rootfs: String { root.appending(path: "rootfs") }
+  public var upper: String { root.appending(path: "diff") }
+  public var work: String { root.appending(path: "work") }
+  public var metadata: String { root.appending(path: "image.json") }
+
+  public init(root: String) { self.root = root }
+}
+
+extension Store {
+  public func imagePaths(_ id: ImageID) -> ImagePaths { ImagePaths(root: imagesPath.appending(path: id.value)) }
+
+  public func hasImage(_ id: ImageID) -> Bool { FileSystem.exists(imagePaths(id).root) }
+
+  /// The image an argument names: an id, the image's directory, or its rootfs.
+  public func imageID(named argument: String) throws -> ImageID {
+    guard argument.hasPrefix("/") else { return try ImageID(argument) }
+    let absolute = Paths.absolute(argument)
+    var rest = absolute
+    if rest.hasSuffix("/rootfs") { rest = String(rest.dropLast("/rootfs".count)) }
+    let prefix = imagesPath + "/"
+    guard rest.hasPrefix(prefix), !rest.dropFirst(prefix.count).contains("/") else {
+      throw StoreError.notAnImagePath(argument)
+    }
+    return try ImageID(String(rest.dropFirst(prefix.count)))
+  }
+
+  public func imageMetadata(_ id: ImageID) throws -> ImageMetadata {
+    let metadataPath = imagePaths(id).metadata
+    guard FileSystem.exists(metadataPath) else { throw StoreError.imageNotFound(id.value) }
+    do {
+      return try JSONCoding.decoder.decode(ImageMetadata.self, from: Data(try FileSystem.readFile(metadataPath)))
+    } catch {
+      throw StoreError.unreadableMetadata(metadataPath, reason: JSONErrorText.describe(error))
+    }
+  }
+
+  public func writeImageMetadata(_ metadata: ImageMetadata, in paths: ImagePaths) throws {
+    try FileSystem.writeAtomically(Array(try JSONCoding.encoder.encode(metadata)), to: paths.metadata)
+  }
+
+  /// Moves a prepared image directory to images/ID, failing if the id is taken.
+  public func publishImage(from directory: String, as id: ImageID) throws {
+    let target = imagePaths(id).root
+    if rename(directory, target) == 0 {
+      FileSystem.syncDirectory(of: target)
+      return
+    }
+    let code = errno
+    try? FileSystem.removeTree(directory)
+    if code == EEXIST || code == ENOTEMPTY { throw StoreError.imageExists(id.value) }
+    throw SystemError("rename", target, errno: code)
+  }
+
+  /// Ids of the images in the store, sorted.
+  public func imageIDs() throws -> [ImageID] {
+    try FileManager.default.contentsOfDirectory(atPath: imagesPath).sorted().compactMap { try? ImageID($0) }
+  }
+}
+
+#if canImport(Glibc)
+  import Glibc
+#endif

@@ -1,0 +1,126 @@
+import Foundation
+import GrootIO
+import GrootOCI
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// The on-disk store: shared unpacked layers, per-image directories, work space.
+///
+/// ```
+/// STORE/store.json         version, driver, id mappings
+/// STORE/layers/HEX/        one layer: diff/ (its files) and layer.json
+/// STORE/images/ID/         rootfs/, diff/, work/, image.json
+/// STORE/l/                 short links to layer diffs (overlay's option fits a page)
+/// STORE/empty/             lower dir for images with no layers
+/// STORE/tmp/               in-flight work, renamed into place when whole
+/// STORE/locks/             lock files
+/// ```
+/// Everything appears by rename(2) of a finished directory: a layer or image is
+/// either whole or absent.
+public final class Store {
+  public static let defaultPath = "/var/lib/groot"
+  static let configName = "store.json"
+
+  public let path: String
+  public let configuration: StoreConfiguration
+
+  public var layersPath: String { path.appending(path: "layers") }
+  public var imagesPath: String { path.appending(path: "images") }
+  public var temporaryPath: String { path.appending(path: "tmp") }
+  public var locksPath: String { path.appending(path: "locks") }
+  public var linksPath: String { path.appending(path: "l") }
+  public var emptyLayerPath: String { path.appending(path: "empty") }
+
+  private init(path: String, configuration: StoreConfiguration) {
+    self.path = path
+    self.configuration = configuration
+  }
+
+  /// Creates the store's layout; on an existing store of the same driver it only
+  /// makes sure the layout is complete.
+  public static func initialize(at path: String, configuration: StoreConfiguration) throws -> Store {
+    let configPath = path.appending(path: configName)
+    if FileSystem.exists(configPath) {
+      let existing = try open(at: path)
+      guard existing.configuration.driver == configuration.driver else {
+        throw StoreError.driverMismatch(
+          store: path, existing: existing.configuration.driver, requested: configuration.driver)
+      }
+      try existing.makeLayout()
+      return existing
+    }
+    try FileSystem.makeDirectory((path as NSString).deletingLastPathComponent)
+    try FileSystem.makeDirectory(path, mode: 0o700)
+    let store = Store(path: path, configuration: configuration)
+    try store.makeLayout()
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys]
+    try FileSystem.writeAtomically(Array(try encoder.encode(configuration)), to: configPath)
+    return store
+  }
+
+  /// Opens an initialized store.
+  public static func open(at path: String) throws -> Store {
+    let configPath = path.appending(path: configName)
+    guard FileSystem.exists(configPath) else { throw StoreError.notInitialized(path) }
+    let bytes = try FileSystem.readFile(configPath)
+    do {
+      return Store(path: path, configuration: try JSONDecoder().decode(StoreConfiguration.self, from: Data(bytes)))
+    } catch {
+      throw StoreError.unreadableMetadata(configPath, reason: JSONErrorText.describe(error))
+    }
+  }
+
+  private func makeLayout() throws {
+    for directory in [layersPath, imagesPath, temporaryPath, locksPath, linksPath, emptyLayerPath] {
+      try FileSystem.makeDirectory(directory, mode: 0o755)
+    }
+  }
+
+  /// A fresh directory under tmp/ for work that is renamed into place when done.
+  public func makeTemporaryDirectory(purpose: String) throws -> String {
+    try FileSystem.makeUniqueDirectory(in: temporaryPath, prefix: purpose)
+  }
+
+  /// Removes a directory by first renaming it into tmp/ (so it vanishes from its
+  /// place at once), then deleting it.
+  public func discard(_ directory: String) throws {
+    guard FileSystem.exists(directory) else { return }
+    let graveyard = temporaryPath.appending(
+      path: "discard-\(getpid())-\(String(UInt64.random(in: 0...UInt64.max), radix: 36))")
+    if rename(directory, graveyard) == 0 {
+      try FileSystem.removeTree(graveyard)
+    } else {
+      try FileSystem.removeTree(directory)
+    }
+  }
+}
+
+/// store.json.
+public struct StoreConfiguration: Codable, Equatable, Sendable {
+  public var version: Int
+  public var driver: String
+  public var uidMappings: [IDMap]
+  public var gidMappings: [IDMap]
+
+  public init(driver: String, uidMappings: [IDMap] = [], gidMappings: [IDMap] = []) {
+    self.version = 1
+    self.driver = driver
+    self.uidMappings = uidMappings
+    self.gidMappings = gidMappings
+  }
+
+  public struct IDMap: Codable, Equatable, Sendable {
+    public var containerID: UInt32
+    public var hostID: UInt32
+    public var size: UInt32
+
+    public init(containerID: UInt32, hostID: UInt32, size: UInt32) {
+      self.containerID = containerID
+      self.hostID = hostID
+      self.size = size
+    }
+  }
+}

@@ -1,0 +1,20 @@
+import ArgumentParser
+import Foundation
+import GrootCore
+
+// ArgumentParser's own error output is several lines with usage and exit 64;
+// groot promises one line on stderr and exit 1 for every failure.
+do {
+  let commands = Set(Groot.configuration.subcommands.compactMap { $0.configuration.commandName ?? String(describing: $0).lowercased() })
+  var command = try Groot.parseAsRoot(ArgumentOrder.commandFirst(Array(CommandLine.arguments.dropFirst()), commands: commands))
+  try command.run()
+} catch {
+  if Groot.exitCode(for: error) == .success {
+    print(Groot.fullMessage(for: error))
+    exit(0)
+  }
+  if let exit = error as? ExitCode { Foundation.exit(exit.rawValue) }
+  let message = Groot.message(for: error).split(separator: "\n").first.map(String.init) ?? "\(error)"
+  FileHandle.standardError.write(Data("groot: \(message)\n".utf8))
+  exit(1)
+}
