@@ -1,0 +1,266 @@
+import Foundation
+import Testing
+
+/// The commands' contract: outputs, errors, and nothing left behind on failure.
+@Suite("Commands")
+struct CommandTests {
+  /// A failed command: exit 1, one line on stderr, nothing on stdout, store unchanged.
+  static func expectCleanFailure(
+    _ store: TestStore, _ arguments: [String], mentioning text: String, sourceLocation: SourceLocation = #_sourceLocation
+  ) throws {
+    let before = try store.snapshot()
+    let outcome = try store.groot(arguments)
+    #expect(outcome.status == 1, sourceLocation: sourceLocation)
+    #expect(outcome.stderrLines.count == 1, "\(outcome.stderr)", sourceLocation: sourceLocation)
+    #expect(outcome.stderr.contains(text), "\(outcome.stderr)", sourceLocation: sourceLocation)
+    #expect(outcome.stdout.isEmpty, sourceLocation: sourceLocation)
+    #expect(try store.snapshot() == before, sourceLocation: sourceLocation)
+    #expect(try store.mountPoints().isEmpty, sourceLocation: sourceLocation)
+  }
+
+  @Test("unknown image")
+  func unknownImage() throws {
+    let store = try TestStore()
+    try Self.expectCleanFailure(store, ["create", "oci:///no/such/layout", "x"], mentioning: "image not found")
+    try Self.expectCleanFailure(
+      store, ["create", "oci://\(Project.image("empty")):nope", "x"], mentioning: "no manifest tagged 'nope'")
+    try Self.expectCleanFailure(store, ["create", "/no/such/rootfs", "x"], mentioning: "image not found")
+  }
+
+  @Test("duplicate id")
+  func duplicateID() throws {
+    let store = try TestStore()
+    _ = try store.create("oci://\(Project.image("empty")):v0.1.1", "dup")
+    let before = try store.snapshot()
+    let outcome = try store.groot("create", "oci://\(Project.image("busybox-1.25"))", "dup")
+    #expect(outcome.status == 1)
+    #expect(outcome.stderr == "groot: image 'dup' already exists\n")
+    #expect(try store.snapshot() == before)
+  }
+
+  @Test("missing store")
+  func missingStore() throws {
+    let store = try TestStore(initialize: false)
+    let outcome = try store.groot("create", "oci://\(Project.image("empty")):v0.1.1", "x")
+    #expect(outcome.status == 1)
+    #expect(outcome.stderr.contains("is not initialized"))
+    #expect(!fileExists(store.path))
+  }
+
+  @Test("bad JSON in the layout")
+  func badJSON() throws {
+    let store = try TestStore()
+    let image = store.base + "/bad-json"
+    try sh("mkdir -p \(image) && echo '{\"imageLayoutVersion\":\"1.0.0\"}' > \(image)/oci-layout && echo '{not json' > \(image)/index.json")
+    try Self.expectCleanFailure(store, ["create", "oci://\(image)", "x"], mentioning: "invalid")
+    try Self.expectCleanFailure(store, ["create", "oci://\(image)", "x"], mentioning: "not valid JSON")
+  }
+
+  @Test("unsupported layer media type")
+  func unsupportedMediaType() throws {
+    let store = try TestStore()
+    var tar = TarWriter()
+    tar.file("a")
+    var builder = try LayoutBuilder(path: store.base + "/odd-media")
+    try builder.addLayer(tar: tar.archive(), mediaType: "application/vnd.example.layer.v1.squashfs")
+    try builder.finish()
+    try Self.expectCleanFailure(
+      store, ["create", "oci://\(builder.path)", "x"],
+      mentioning: "unsupported media type 'application/vnd.example.layer.v1.squashfs'")
+  }
+
+  @Test("invalid image id")
+  func invalidID() throws {
+    let store = try TestStore()
+    try Self.expectCleanFailure(
+      store, ["create", "oci://\(Project.image("empty")):v0.1.1", "../escape"], mentioning: "invalid image id")
+  }
+
+  @Test("disk limits are refused where they cannot be enforced")
+  func diskLimitRefused() throws {
+    let store = try TestStore()
+    try Self.expectCleanFailure(
+      store, ["create", "--disk-limit-size-bytes", "1000000", "oci://\(Project.image("empty")):v0.1.1", "x"],
+      mentioning: "cannot enforce --disk-limit-size-bytes")
+  }
+
+  @Test("gzip and zstd layers, diff_id checked")
+  func compressions() throws {
+    let store = try TestStore()
+    var builder = try LayoutBuilder(path: store.base + "/compressed")
+    for (index, compression) in ["none", "gzip", "zstd"].enumerated() {
+      var tar = TarWriter()
+      tar.file("layer-\(index)", compression)
+      try builder.addLayer(tar: tar.archive(), compression: compression)
+    }
+    try builder.finish()
+    _ = try store.create("oci://\(builder.path)", "z")
+    for (index, compression) in ["none", "gzip", "zstd"].enumerated() {
+      #expect(try String(contentsOfFile: store.rootfs("z") + "/layer-\(index)", encoding: .utf8) == compression)
+    }
+  }
+
+  @Test("a layer whose content does not match its diff_id is refused unless validation is skipped")
+  func diffIDMismatch() throws {
+    let store = try TestStore()
+    var tar = TarWriter()
+    tar.file("a", "1")
+    var builder = try LayoutBuilder(path: store.base + "/wrong-diffid")
+    try builder.addLayer(tar: tar.archive(), compression: "gzip")
+    try builder.finish()
+    // Swap the config's diff_id for another one, keeping every blob digest valid.
+    let index = try sh("cat \(builder.path)/index.json").stdout
+    let manifestHex = String(index.split(separator: "sha256:")[1].prefix(64))
+    let manifest = try sh("cat \(builder.path)/blobs/sha256/\(manifestHex)").stdout
+    let configHex = String(manifest.split(separator: "sha256:")[1].prefix(64))
+    let config = try sh("cat \(builder.path)/blobs/sha256/\(configHex)").stdout
+    let wrongConfig = config.replacingOccurrences(
+      of: #"sha256:[0-9a-f]{64}"#, with: "sha256:" + String(repeating: "ab", count: 32), options: .regularExpression)
+    let newConfig = try builder.putBlob(Array(wrongConfig.utf8))
+    let newManifest = try builder.putBlob(
+      Array(manifest.replacingOccurrences(of: configHex, with: newConfig.hex).replacingOccurrences(
+        of: "\"size\":\(config.utf8.count)", with: "\"size\":\(wrongConfig.utf8.count)").utf8))
+    try index.replacingOccurrences(of: manifestHex, with: newManifest.hex).write(
+      toFile: builder.path + "/index.json", atomically: true, encoding: .utf8)
+
+    try Self.expectCleanFailure(store, ["create", "oci://\(builder.path)", "x"], mentioning: "diff_id")
+    _ = try store.create("oci://\(builder.path)", "skipped", ["--skip-layer-validation"])
+    #expect(fileExists(store.rootfs("skipped") + "/a"))
+  }
+
+  @Test("--without-mount returns the mount, which works when made")
+  func withoutMount() throws {
+    let store = try TestStore()
+    let spec = try store.create("oci://\(Project.image("busybox-1.25"))", "nomount", ["--without-mount"])
+    #expect(try store.mountPoints().isEmpty)
+    let mounts = try #require(spec["mounts"] as? [[String: Any]])
+    #expect(mounts.count == 1)
+    let mount = mounts[0]
+    #expect(mount["type"] as? String == "overlay")
+    let options = try #require(mount["options"] as? [String])
+    let rootfs = store.rootfs("nomount")
+    try #require(try run("/bin/mount", ["-t", "overlay", "overlay", "-o", options.joined(separator: ","), rootfs]).status == 0)
+    #expect(fileExists(rootfs + "/bin/busybox"))
+    #expect(try store.groot("delete", "nomount").status == 0)
+    #expect(try store.mountPoints().isEmpty)
+  }
+
+  @Test("delete by id and by rootfs path; a busy rootfs fails and can be retried")
+  func delete() throws {
+    let store = try TestStore()
+    _ = try store.create("oci://\(Project.image("busybox-1.25"))", "a")
+    _ = try store.create("oci://\(Project.image("busybox-1.25"))", "b")
+    #expect(try store.groot("delete", "a").status == 0)
+    #expect(!fileExists(store.path + "/images/a"))
+
+    // A process holding the rootfs makes it busy.
+    let holder = Process()
+    holder.executableURL = URL(fileURLWithPath: "/bin/sleep")
+    holder.arguments = ["30"]
+    holder.currentDirectoryURL = URL(fileURLWithPath: store.rootfs("b"))
+    try holder.run()
+    let busy = try store.groot("delete", store.rootfs("b"))
+    #expect(busy.status == 1)
+    #expect(busy.stderr.contains("is busy"), "\(busy.stderr)")
+    #expect(fileExists(store.rootfs("b") + "/bin/busybox"))
+    holder.terminate()
+    holder.waitUntilExit()
+    #expect(try store.groot("delete", store.rootfs("b")).status == 0)
+    #expect(try store.mountPoints().isEmpty)
+    #expect(try FileManager.default.contentsOfDirectory(atPath: store.path + "/images").isEmpty)
+    #expect(try FileManager.default.contentsOfDirectory(atPath: store.path + "/tmp").isEmpty)
+    // Deleting what is gone succeeds, so retries are safe.
+    #expect(try store.groot("delete", "b").status == 0)
+  }
+
+  @Test("list prints one image path a line")
+  func list() throws {
+    let store = try TestStore()
+    #expect(try store.groot("list").stdout.isEmpty)
+    _ = try store.create("oci://\(Project.image("empty")):v0.1.1", "one")
+    _ = try store.create("oci://\(Project.image("empty")):v0.1.1", "two")
+    #expect(try store.groot("list").stdout == "\(store.path)/images/one\n\(store.path)/images/two\n")
+  }
+
+  @Test("stats counts what the container writes")
+  func stats() throws {
+    let store = try TestStore()
+    _ = try store.create("oci://\(Project.image("busybox-1.25"))", "s")
+    func usage() throws -> (total: Int, exclusive: Int) {
+      let outcome = try store.groot("stats", "s")
+      let json = try JSONSerialization.jsonObject(with: Data(outcome.stdout.utf8)) as! [String: [String: Int]]
+      return (json["disk_usage"]!["total_bytes_used"]!, json["disk_usage"]!["exclusive_bytes_used"]!)
+    }
+    let before = try usage()
+    #expect(before.total > 1_000_000)  // busybox's layer
+    try sh("head -c 4194304 /dev/urandom > \(store.rootfs("s"))/blob && sync")
+    let after = try usage()
+    let written = 4_194_304
+    #expect(abs(after.exclusive - before.exclusive - written) < written / 20)
+    #expect(abs(after.total - before.total - written) < written / 20)
+  }
+
+  @Test("an image of 130 layers mounts")
+  func manyLayers() throws {
+    let store = try TestStore()
+    var builder = try LayoutBuilder(path: store.base + "/tall")
+    for index in 0..<130 {
+      var tar = TarWriter()
+      tar.file("layer-\(index)", "\(index)")
+      if index > 0 { tar.file(".wh.layer-\(index - 1)") }
+      try builder.addLayer(tar: tar.archive())
+    }
+    try builder.finish()
+    _ = try store.create("oci://\(builder.path)", "tall")
+    let rootfs = store.rootfs("tall")
+    // Each layer hid the one below: only the top is left.
+    #expect(try FileManager.default.contentsOfDirectory(atPath: rootfs) == ["layer-129"])
+    let spec = try store.create("oci://\(builder.path)", "tall-json", ["--without-mount"])
+    #expect((spec["mounts"] as? [[String: Any]])?.count == 1)
+  }
+
+  @Test("a local tar file is an image")
+  func localTar() throws {
+    let store = try TestStore()
+    var tar = TarWriter()
+    tar.directory("etc")
+    tar.file("etc/motd", "from a tar")
+    let path = store.base + "/rootfs.tar"
+    try Data(tar.archive()).write(to: URL(fileURLWithPath: path))
+    _ = try store.create(path, "t")
+    #expect(try String(contentsOfFile: store.rootfs("t") + "/etc/motd", encoding: .utf8) == "from a tar")
+  }
+
+  @Test("config file: keys apply, flags win")
+  func configFile() throws {
+    let store = try TestStore()
+    let config = store.base + "/config.yml"
+    try """
+      store: \(store.path)
+      log_level: debug
+      create:
+        without_mount: true
+      """.write(toFile: config, atomically: true, encoding: .utf8)
+    let outcome = try run(
+      Project.grootBinary, ["--config", config, "--log-level", "fatal", "create", "oci://\(Project.image("empty")):v0.1.1", "c"])
+    #expect(outcome.status == 0, "\(outcome.stderr)")
+    #expect(outcome.stderr.isEmpty)  // --log-level fatal beat the file's debug
+    #expect(fileExists(store.path + "/images/c"))
+    #expect(try store.mountPoints().isEmpty)  // without_mount from the file
+    let bad = store.base + "/bad.yml"
+    try "store: [unclosed".write(toFile: bad, atomically: true, encoding: .utf8)
+    let failed = try run(Project.grootBinary, ["--config", bad, "list"])
+    #expect(failed.status == 1 && failed.stderr.contains("invalid config file"))
+  }
+
+  @Test("init-store twice is harmless; delete-store removes everything")
+  func storeLifecycle() throws {
+    let store = try TestStore()
+    _ = try store.create("oci://\(Project.image("busybox-1.25"))", "x")
+    #expect(try store.groot("init-store").status == 0)
+    #expect(fileExists(store.rootfs("x") + "/bin/busybox"))
+    #expect(try store.groot("delete-store").status == 0)
+    #expect(!fileExists(store.path))
+    #expect(try store.mountPoints().isEmpty)
+  }
+}

@@ -1,0 +1,57 @@
+import Foundation
+import Testing
+
+/// runc runs a process on the root filesystems `create` makes.
+@Suite("runc")
+struct RuncTests {
+  /// Writes a runc bundle from `create`'s JSON and runs `args` in it.
+  static func runInContainer(_ spec: [String: Any], args: [String], in base: String) throws -> Outcome {
+    let bundle = base + "/bundle-\(UUID().uuidString.prefix(6))"
+    try FileManager.default.createDirectory(atPath: bundle, withIntermediateDirectories: true)
+    try #require(try run("/usr/sbin/runc", ["spec", "--bundle", bundle]).status == 0)
+    var config =
+      try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: bundle + "/config.json")))
+      as! [String: Any]
+    var process = config["process"] as! [String: Any]
+    process["terminal"] = false
+    process["args"] = args
+    process["env"] = (spec["process"] as? [String: Any])?["env"] ?? []
+    config["process"] = process
+    config["root"] = ["path": (spec["root"] as! [String: Any])["path"]!, "readonly": false]
+    try JSONSerialization.data(withJSONObject: config).write(to: URL(fileURLWithPath: bundle + "/config.json"))
+    let id = "groot-test-\(UUID().uuidString.prefix(8).lowercased())"
+    defer { _ = try? run("/usr/sbin/runc", ["delete", "--force", id]) }
+    return try run("/usr/sbin/runc", ["run", "--bundle", bundle, id])
+  }
+
+  @Test("alpine: cat /etc/alpine-release")
+  func alpine() throws {
+    let store = try TestStore()
+    let spec = try store.create("oci://\(Project.image("alpine"))", "alpine")
+    let outcome = try Self.runInContainer(spec, args: ["/bin/cat", "/etc/alpine-release"], in: store.base)
+    #expect(outcome.status == 0, "\(outcome.stderr)")
+    #expect(outcome.stdout.hasPrefix("3.19"))
+  }
+
+  @Test("busybox: a shell pipeline and a write to the upper dir")
+  func busybox() throws {
+    let store = try TestStore()
+    let spec = try store.create("oci://\(Project.image("busybox-1.25"))", "bb")
+    let outcome = try Self.runInContainer(
+      spec, args: ["/bin/sh", "-c", "echo hello from busybox > /tmp/greeting && cat /tmp/greeting"], in: store.base)
+    #expect(outcome.status == 0, "\(outcome.stderr)")
+    #expect(outcome.stdout == "hello from busybox\n")
+    // What the container wrote landed in the image's upper dir, not in a layer.
+    #expect(fileExists(store.path + "/images/bb/diff/tmp/greeting"))
+  }
+
+  @Test("a local rootfs directory (busybox-static) runs")
+  func localDirectory() throws {
+    let store = try TestStore()
+    let rootfs = store.base + "/local-rootfs"
+    try sh("mkdir -p \(rootfs)/bin && cp /bin/busybox \(rootfs)/bin/busybox && ln -s busybox \(rootfs)/bin/sh")
+    let spec = try store.create(rootfs, "local")
+    let outcome = try Self.runInContainer(spec, args: ["/bin/sh", "-c", "echo local ok"], in: store.base)
+    #expect(outcome.stdout == "local ok\n", "\(outcome.stderr)")
+  }
+}

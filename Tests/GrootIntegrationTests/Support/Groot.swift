@@ -1,0 +1,133 @@
+import Foundation
+
+/// Where the project and its shared test data live.
+enum Project {
+  static let root: String = {
+    var url = URL(fileURLWithPath: #filePath)
+    for _ in 0..<4 { url.deleteLastPathComponent() }
+    return url.path
+  }()
+
+  static var testdata: String { root + "/../shared/testdata/oci" }
+
+  static func image(_ name: String) -> String { "\(testdata)/\(name)" }
+
+  static var grootBinary: String {
+    ProcessInfo.processInfo.environment["GROOT_BIN"] ?? root + "/.build/debug/groot"
+  }
+}
+
+/// The result of running a program.
+struct Outcome {
+  var status: Int32
+  var stdout: String
+  var stderr: String
+
+  var stderrLines: [Substring] { stderr.split(separator: "\n") }
+}
+
+/// Runs a program to completion, capturing its output.
+@discardableResult
+func run(_ executable: String, _ arguments: [String], cwd: String? = nil) throws -> Outcome {
+  let process = Process()
+  process.executableURL = URL(fileURLWithPath: executable)
+  process.arguments = arguments
+  if let cwd { process.currentDirectoryURL = URL(fileURLWithPath: cwd) }
+  // Output goes to files: no pipe can fill up and stall the child.
+  let capture = NSTemporaryDirectory() + "groot-run-" + UUID().uuidString
+  FileManager.default.createFile(atPath: capture + ".out", contents: nil)
+  FileManager.default.createFile(atPath: capture + ".err", contents: nil)
+  defer {
+    try? FileManager.default.removeItem(atPath: capture + ".out")
+    try? FileManager.default.removeItem(atPath: capture + ".err")
+  }
+  process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: capture + ".out"))
+  process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: capture + ".err"))
+  process.standardInput = FileHandle.nullDevice
+  try process.run()
+  process.waitUntilExit()
+  return Outcome(
+    status: process.terminationStatus,
+    stdout: (try? String(contentsOfFile: capture + ".out", encoding: .utf8)) ?? "",
+    stderr: (try? String(contentsOfFile: capture + ".err", encoding: .utf8)) ?? "")
+}
+
+/// Runs a shell command line (for the test's own set-up, not for the code under test).
+@discardableResult
+func sh(_ command: String) throws -> Outcome {
+  try run("/bin/sh", ["-c", command])
+}
+
+/// A store in a fresh temporary directory, deleted when the test ends.
+final class TestStore {
+  let base: String
+  let path: String
+
+  init(initialize: Bool = true, driver: String = "overlay") throws {
+    base = NSTemporaryDirectory() + "groot-test-" + UUID().uuidString.prefix(8).lowercased()
+    try FileManager.default.createDirectory(atPath: base, withIntermediateDirectories: true)
+    path = base + "/store"
+    if initialize {
+      let outcome = try groot("init-store")
+      precondition(outcome.status == 0, "init-store failed: \(outcome.stderr)")
+    }
+  }
+
+  deinit {
+    _ = try? groot("delete-store")
+    for mount in (try? mountPoints()) ?? [] { _ = umount2(mount, Int32(MNT_DETACH)) }
+    try? FileManager.default.removeItem(atPath: base)
+  }
+
+  @discardableResult
+  func groot(_ arguments: String...) throws -> Outcome {
+    try groot(arguments)
+  }
+
+  @discardableResult
+  func groot(_ arguments: [String]) throws -> Outcome {
+    try run(Project.grootBinary, ["--store", path] + arguments)
+  }
+
+  /// Creates an image and returns the parsed JSON, failing the test on error.
+  func create(_ image: String, _ id: String, _ extra: [String] = []) throws -> [String: Any] {
+    let outcome = try groot(["create"] + extra + [image, id])
+    guard outcome.status == 0 else { throw TestFailure("create \(image) failed: \(outcome.stderr)") }
+    return try JSONSerialization.jsonObject(with: Data(outcome.stdout.utf8)) as! [String: Any]
+  }
+
+  func rootfs(_ id: String) -> String { "\(path)/images/\(id)/rootfs" }
+
+  /// Mount points at or under the store, from /proc/self/mountinfo.
+  func mountPoints() throws -> [String] {
+    try mountInfo().filter { $0 == path || $0.hasPrefix(path + "/") }
+  }
+
+  /// Every path in the store with its type and size, to compare before and after.
+  func snapshot() throws -> [String] {
+    let outcome = try sh("cd '\(path)' && find . -printf '%p %y %s\\n' | sort")
+    return outcome.stdout.split(separator: "\n").map(String.init)
+  }
+}
+
+/// Mount points of this mount namespace.
+func mountInfo() throws -> [String] {
+  let text = try String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8)
+  return text.split(separator: "\n").map { String($0.split(separator: " ")[4]) }
+}
+
+struct TestFailure: Error, CustomStringConvertible {
+  let description: String
+  init(_ description: String) { self.description = description }
+}
+
+func inode(_ path: String) throws -> UInt64 {
+  var st = stat()
+  guard lstat(path, &st) == 0 else { throw TestFailure("lstat \(path) failed") }
+  return UInt64(st.st_ino)
+}
+
+func fileExists(_ path: String) -> Bool {
+  var st = stat()
+  return lstat(path, &st) == 0
+}
