@@ -148,7 +148,7 @@ public struct ImageManager {
     let exclusive = try FileSystem.diskUsage(store.imagePaths(id).upper)
     var layers: Int64 = 0
     for layer in metadata.layers {
-      layers += try FileSystem.diskUsage(store.layerDiffPath(layer))
+      layers += try store.layerMetadata(layer).diskUsage
     }
     return ImageStatsOutput(total: layers + exclusive, exclusive: exclusive)
   }

@@ -53,11 +53,8 @@ extension LogLevel {
 public enum GrootLogging {
   /// Sets up logging once per process; returns the logger and whether it goes to a file.
   public static func bootstrap(_ settings: Settings) -> Logger {
-    var fd: Int32 = 2
-    if let path = settings.logFile {
-      let opened = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
-      if opened >= 0 { fd = opened }
-    }
+    let opened = settings.logFile.map { open($0, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644) } ?? -1
+    let fd: Int32 = opened >= 0 ? opened : 2
     let level = settings.logLevel.swiftLogLevel
     LoggingSystem.bootstrap { label in JSONLogHandler(label: label, fd: fd, level: level) }
     return Logger(label: "groot")

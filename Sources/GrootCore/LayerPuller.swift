@@ -60,7 +60,8 @@ struct LayerPuller {
       }
       let metadata = LayerMetadata(
         id: layer.id, diffID: layer.diffID, blobDigest: layer.descriptor?.digest,
-        mediaType: layer.descriptor?.mediaType, size: result.bytes, source: reference)
+        mediaType: layer.descriptor?.mediaType, size: result.bytes, diskUsage: try FileSystem.diskUsage(diff),
+        source: reference)
       let published = try store.publishLayer(from: work, metadata: metadata)
       logger.debug(
         "layer unpacked",

@@ -15,6 +15,8 @@ public struct MountInfo: Equatable {
 public enum MountTable {
   /// Mounts of this process's namespace, from /proc/self/mountinfo.
   public static func current() throws -> [MountInfo] {
+    // Read to EOF (read(2) == 0): a proc file returns about a page per call, so a
+    // short read is not the end.
     let text = String(decoding: try FileSystem.readFile("/proc/self/mountinfo", limit: 64 << 20), as: UTF8.self)
     return text.split(separator: "\n").compactMap(parse)
   }

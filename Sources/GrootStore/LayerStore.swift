@@ -15,12 +15,16 @@ public struct LayerMetadata: Codable, Sendable {
   public var mediaType: String?
   /// Bytes of file data unpacked.
   public var size: Int64
+  /// Bytes the unpacked layer occupies on disk (allocated blocks).
+  public var diskUsage: Int64
   public var source: String
   public var unpackedAt: Date
 
   public init(
-    id: Digest, diffID: Digest?, blobDigest: Digest?, mediaType: String?, size: Int64, source: String
+    id: Digest, diffID: Digest?, blobDigest: Digest?, mediaType: String?, size: Int64, diskUsage: Int64,
+    source: String
   ) {
+    self.diskUsage = diskUsage
     self.id = id
     self.diffID = diffID
     self.blobDigest = blobDigest

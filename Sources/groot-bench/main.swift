@@ -1,1 +1,133 @@
-print("bench")
+import ArgumentParser
+import Foundation
+import GrootIO
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// Prints latency figures for groot against a peer doing the bare minimum of the
+/// same job, in the same run. Method: docs/benchmarks.md.
+struct GrootBench: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "groot-bench", abstract: "Benchmarks groot beside a peer in the same run.",
+    subcommands: [WarmCreate.self], defaultSubcommand: WarmCreate.self)
+}
+
+struct WarmCreate: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "warm-create",
+    abstract: "Warm `groot create` (layers cached) vs a bare `mount -t overlay` of the same dirs.")
+
+  @Option(help: "Timed runs of each.")
+  var runs = 200
+
+  @Option(help: "Image to create.")
+  var image = "oci://" + Paths.absolute(FileManager.default.currentDirectoryPath + "/../shared/testdata/oci/alpine")
+
+  @Option(help: "The groot binary (default: beside this one).")
+  var groot = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().path + "/groot"
+
+  func run() throws {
+    let base = Paths.absolute(try FileSystem.makeUniqueDirectory(in: "/tmp", prefix: "groot-bench"))
+    defer { try? FileSystem.removeTree(base) }
+    let store = base + "/store"
+    try spawn(groot, ["--store", store, "init-store"])
+    // Warm-up: the layers are unpacked once, outside the measurement.
+    try spawn(groot, ["--store", store, "create", image, "warmup"])
+    let lowerdir = try lowerDirectory(store: store, image: "warmup")
+    try spawn(groot, ["--store", store, "delete", "warmup"])
+
+    var grootTimes: [Double] = []
+    var mountTimes: [Double] = []
+    for index in 0..<runs {
+      // Alternate the two so drift in machine load falls on both alike.
+      grootTimes.append(
+        try timed { try spawn(groot, ["--store", store, "create", image, "bench-\(index)"]) })
+      try spawn(groot, ["--store", store, "delete", "bench-\(index)"])
+
+      let dir = base + "/bare-\(index)"
+      for sub in ["", "/upper", "/work", "/merged"] { try FileSystem.makeDirectory(dir + sub) }
+      let options = "lowerdir=\(lowerdir),upperdir=\(dir)/upper,workdir=\(dir)/work"
+      mountTimes.append(try timed { try spawn("/bin/mount", ["-t", "overlay", "overlay", "-o", options, dir + "/merged"]) })
+      try spawn("/bin/umount", [dir + "/merged"])
+      try FileSystem.removeTree(dir)
+    }
+    try spawn(groot, ["--store", store, "delete-store"])
+
+    let grootFigures = Figures(grootTimes)
+    let mountFigures = Figures(mountTimes)
+    print("warm create of \(image), \(runs) runs each, milliseconds")
+    print(Figures.header)
+    print(grootFigures.row("groot create"))
+    print(mountFigures.row("mount -t overlay"))
+    print(
+      String(
+        format: "ratio groot/mount: median %.2fx, p99 %.2fx, max %.2fx",
+        grootFigures.median / mountFigures.median, grootFigures.p99 / mountFigures.p99,
+        grootFigures.max / mountFigures.max))
+  }
+
+  /// The lower dir of a created image, as the bare mount's input.
+  private func lowerDirectory(store: String, image: String) throws -> String {
+    let mounts = try MountTable.current()
+    guard let mount = mounts.first(where: { $0.mountPoint == "\(store)/images/\(image)/rootfs" }),
+      let lower = mount.superOptions.split(separator: ",").first(where: { $0.hasPrefix("lowerdir=") })
+    else { throw BenchError("no overlay mount for \(image)") }
+    return lower.dropFirst("lowerdir=".count).split(separator: ":").map { "\(store)/\($0)" }.joined(separator: ":")
+  }
+}
+
+struct Figures {
+  let min, median, p99, max: Double
+
+  /// Nearest-rank percentiles over the sorted samples; max is the true maximum.
+  init(_ samples: [Double]) {
+    let sorted = samples.sorted()
+    func rank(_ p: Double) -> Double { sorted[Swift.max(0, Int((p * Double(sorted.count)).rounded(.up)) - 1)] }
+    min = sorted.first!
+    median = rank(0.5)
+    p99 = rank(0.99)
+    max = sorted.last!
+  }
+
+  static let header = "                        min    median       p99       max"
+
+  func row(_ name: String) -> String {
+    name.padding(toLength: 18, withPad: " ", startingAt: 0)
+      + [min, median, p99, max].map { String(format: "%10.2f", $0) }.joined()
+  }
+}
+
+struct BenchError: Error, CustomStringConvertible {
+  let description: String
+  init(_ description: String) { self.description = description }
+}
+
+func timed(_ body: () throws -> Void) rethrows -> Double {
+  var start = timespec()
+  var end = timespec()
+  clock_gettime(CLOCK_MONOTONIC, &start)
+  try body()
+  clock_gettime(CLOCK_MONOTONIC, &end)
+  return Double(end.tv_sec - start.tv_sec) * 1e3 + Double(end.tv_nsec - start.tv_nsec) / 1e6
+}
+
+/// posix_spawn + waitpid: the least overhead a process start can have, so both
+/// sides of a comparison pay the same for it. Output goes to /dev/null.
+func spawn(_ path: String, _ arguments: [String]) throws {
+  var actions = posix_spawn_file_actions_t()
+  posix_spawn_file_actions_init(&actions)
+  defer { posix_spawn_file_actions_destroy(&actions) }
+  posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+  let argv = ([path] + arguments).map { strdup($0) } + [nil]
+  defer { argv.forEach { free($0) } }
+  var pid: pid_t = 0
+  let status = posix_spawn(&pid, path, &actions, nil, argv, environ)
+  guard status == 0 else { throw BenchError("cannot start \(path): \(String(cString: strerror(status)))") }
+  var exit: Int32 = 0
+  while waitpid(pid, &exit, 0) < 0 && errno == EINTR {}
+  guard exit == 0 else { throw BenchError("\(path) \(arguments.joined(separator: " ")) failed (status \(exit))") }
+}
+
+GrootBench.main()

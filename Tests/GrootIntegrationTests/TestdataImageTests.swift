@@ -15,7 +15,8 @@ struct TestdataImageTests {
     #expect(try FileManager.default.destinationOfSymbolicLink(atPath: rootfs + "/bin/sh") == "/bin/busybox")
     let env = (spec["process"] as? [String: Any])?["env"] as? [String]
     #expect(env?.contains { $0.hasPrefix("PATH=") } == true)
-    #expect(try store.mountPoints() == [rootfs])
+    let mounts = try store.mountPoints()
+    #expect(mounts == [rootfs], "\(mounts)")
   }
 
   @Test("busybox-1.25: no ref name, the only manifest is used")

@@ -112,7 +112,20 @@ final class TestStore {
 
 /// Mount points of this mount namespace.
 func mountInfo() throws -> [String] {
-  let text = try String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8)
+  // Read until read(2) returns 0: a proc file gives about a page per call, and
+  // Foundation's file readers take the first short read for the end.
+  let fd = open("/proc/self/mountinfo", O_RDONLY)
+  guard fd >= 0 else { throw TestFailure("cannot open mountinfo") }
+  defer { close(fd) }
+  var bytes: [UInt8] = []
+  var buffer = [UInt8](repeating: 0, count: 65536)
+  while true {
+    let count = read(fd, &buffer, buffer.count)
+    guard count >= 0 else { throw TestFailure("cannot read mountinfo") }
+    if count == 0 { break }
+    bytes += buffer[0..<count]
+  }
+  let text = String(decoding: bytes, as: UTF8.self)
   return text.split(separator: "\n").map { String($0.split(separator: " ")[4]) }
 }
 
