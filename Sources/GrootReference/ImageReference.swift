@@ -80,6 +80,12 @@ public struct RegistryReference: Equatable, CustomStringConvertible, Sendable {
       registry = first
       components.removeFirst()
     }
+    if let colon = registry.firstIndex(of: ":") {
+      let port = registry[registry.index(after: colon)...]
+      guard !port.isEmpty, port.allSatisfy(\.isNumber), UInt16(port) != nil else {
+        throw .invalid(original, reason: "invalid registry '\(registry)': the port must be a number")
+      }
+    }
     if registry == "docker.io" || registry == "index.docker.io" { registry = Self.defaultRegistry }
     if registry == Self.defaultRegistry && components.count == 1 { components.insert("library", at: 0) }
     let repository = components.joined(separator: "/")

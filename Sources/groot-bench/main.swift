@@ -40,11 +40,13 @@ struct WarmCreate: ParsableCommand {
 
     var grootTimes: [Double] = []
     var mountTimes: [Double] = []
+    var startupTimes: [Double] = []
     for index in 0..<runs {
       // Alternate the two so drift in machine load falls on both alike.
       grootTimes.append(
         try timed { try spawn(groot, ["--store", store, "create", image, "bench-\(index)"]) })
       try spawn(groot, ["--store", store, "delete", "bench-\(index)"])
+      startupTimes.append(try timed { try spawn(groot, ["--store", store, "list"]) })
 
       let dir = base + "/bare-\(index)"
       for sub in ["", "/upper", "/work", "/merged"] { try FileSystem.makeDirectory(dir + sub) }
@@ -61,6 +63,8 @@ struct WarmCreate: ParsableCommand {
     print(Figures.header)
     print(grootFigures.row("groot create"))
     print(mountFigures.row("mount -t overlay"))
+    print(Figures(startupTimes).row("groot list"))
+    print("(groot list: process start-up and store open, the floor under any groot command)")
     print(
       String(
         format: "ratio groot/mount: median %.2fx, p99 %.2fx, max %.2fx",
