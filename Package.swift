@@ -46,7 +46,7 @@ let package = Package(
     // Thin executables.
     .executableTarget(
       name: "groot",
-      dependencies: ["GrootCore", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+      dependencies: ["GrootCore", "GrootIO", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
     .executableTarget(
       name: "groot-bench",
       dependencies: ["GrootIO", .product(name: "ArgumentParser", package: "swift-argument-parser")]),

@@ -38,13 +38,13 @@ public struct ImageManager {
 
   public func initStore(uidMappings: [IDMapping], gidMappings: [IDMapping], storeSizeBytes: Int64) throws {
     guard storeSizeBytes == 0 else {
-      throw CoreError.unsupported("--store-size-bytes (a loop-mounted backing store) is not supported by this build yet")
+      throw CoreError.unsupported(
+        "--store-size-bytes (a loop-mounted backing store) is not supported by this build yet")
     }
     _ = try ImageDrivers.driver(named: settings.driver)
     let configuration = StoreConfiguration(
       driver: settings.driver,
-      uidMappings: uidMappings.map { .init(containerID: $0.containerID, hostID: $0.hostID, size: $0.size) },
-      gidMappings: gidMappings.map { .init(containerID: $0.containerID, hostID: $0.hostID, size: $0.size) })
+      uidMappings: uidMappings, gidMappings: gidMappings)
     _ = try Store.initialize(at: settings.storePath, configuration: configuration)
     logger.info("store initialized", metadata: ["store": "\(settings.storePath)"])
   }
@@ -77,7 +77,7 @@ public struct ImageManager {
     let reference = try ImageReference(parsing: request.image)
     let source = try ImageSources.source(for: reference)
     let image = try source.resolve()
-    image.warnings.forEach { logger.warning("\($0)") }
+    for warning in image.warnings { logger.warning("\(warning)") }
 
     let pull = try LayerPuller(
       store: store, source: source, verify: !request.skipLayerValidation, whiteouts: .overlay, logger: logger
@@ -111,8 +111,10 @@ public struct ImageManager {
     }
     logger.info(
       "image created",
-      metadata: ["id": "\(id)", "image": "\(reference)", "layers_reused": "\(pull.layersReused)",
-        "layers_unpacked": "\(pull.layersUnpacked)", "bytes_unpacked": "\(pull.bytesUnpacked)"])
+      metadata: [
+        "id": "\(id)", "image": "\(reference)", "layers_reused": "\(pull.layersReused)",
+        "layers_unpacked": "\(pull.layersUnpacked)", "bytes_unpacked": "\(pull.bytesUnpacked)",
+      ])
     return RuntimeSpecFragment(
       rootPath: paths.rootfs, env: image.env, mounts: request.mount ? nil : [mountSpec],
       imageConfig: image.configBytes)

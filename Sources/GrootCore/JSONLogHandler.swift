@@ -22,7 +22,8 @@ public struct JSONLogHandler: LogHandler {
 
   public func log(event: LogEvent) {
     var object: [String: Any] = [
-      "timestamp": ISO8601DateFormatter.string(from: Date(), timeZone: .gmt, formatOptions: [.withInternetDateTime, .withFractionalSeconds]),
+      "timestamp": ISO8601DateFormatter.string(
+        from: Date(), timeZone: .gmt, formatOptions: [.withInternetDateTime, .withFractionalSeconds]),
       "level": event.level.rawValue,
       "source": label,
       "message": "\(event.message)",
@@ -32,7 +33,8 @@ public struct JSONLogHandler: LogHandler {
       data[key] = "\(value)"
     }
     if !data.isEmpty { object["data"] = data }
-    guard var line = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
+    guard
+      var line = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
     else { return }
     line.append(0x0a)
     line.withUnsafeBytes { _ = write(fd, $0.baseAddress, $0.count) }

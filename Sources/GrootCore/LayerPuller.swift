@@ -49,8 +49,8 @@ struct LayerPuller {
       }
       let options = UnpackOptions(
         whiteouts: whiteouts,
-        uidMappings: store.configuration.uidMappings.map(IDMapping.init),
-        gidMappings: store.configuration.gidMappings.map(IDMapping.init),
+        uidMappings: store.configuration.uidMappings,
+        gidMappings: store.configuration.gidMappings,
         lowerLayers: lowerLayers)
       let result: UnpackSummary
       do {
@@ -65,18 +65,14 @@ struct LayerPuller {
       let published = try store.publishLayer(from: work, metadata: metadata)
       logger.debug(
         "layer unpacked",
-        metadata: ["layer": "\(layer.id)", "entries": "\(result.entries)", "bytes": "\(result.bytes)",
-          "published": "\(published)"])
+        metadata: [
+          "layer": "\(layer.id)", "entries": "\(result.entries)", "bytes": "\(result.bytes)",
+          "published": "\(published)",
+        ])
       return result.bytes
     } catch {
       try? FileSystem.removeTree(work)
       throw error
     }
-  }
-}
-
-extension IDMapping {
-  init(_ map: StoreConfiguration.IDMap) {
-    self.init(containerID: map.containerID, hostID: map.hostID, size: map.size)
   }
 }

@@ -16,7 +16,8 @@ public enum DriverError: Error, CustomStringConvertible, Equatable {
     case .unknownDriver(let name):
       return "unknown driver '\(name)': use overlay"
     case .tooManyLayers(let count, let optionBytes, let limit):
-      return "image has \(count) layers: its overlay mount options need \(optionBytes) bytes, more than the \(limit) the kernel takes"
+      return
+        "image has \(count) layers: its overlay mount options need \(optionBytes) bytes, more than the \(limit) the kernel takes"
     case .mountFailed(let target, let errno):
       return "cannot mount overlay at \(target): \(String(cString: strerror(errno)))"
     case .unmountFailed(let target, let errno):
@@ -24,7 +25,8 @@ public enum DriverError: Error, CustomStringConvertible, Equatable {
     case .imageBusy(let id, let rootfs):
       return "image '\(id)' is busy: a process is still using \(rootfs); stop it and delete again"
     case .diskLimitUnsupported(let store, let fileSystem):
-      return "cannot enforce --disk-limit-size-bytes: store \(store) is on \(fileSystem), which groot cannot limit (needs btrfs with qgroups or XFS with project quotas)"
+      return
+        "cannot enforce --disk-limit-size-bytes: store \(store) is on \(fileSystem), which groot cannot limit (needs btrfs with qgroups or XFS with project quotas)"
     }
   }
 }

@@ -7,7 +7,8 @@ import GrootIO
 
 /// The file system a path lives on, from statfs(2)'s magic number.
 public enum FileSystemKind: Equatable, CustomStringConvertible {
-  case btrfs, xfs, ext4, tmpfs, overlay, other(Int)
+  case btrfs, xfs, ext4, tmpfs, overlay
+  case other(Int)
 
   public init(path: String) throws {
     let magic = groot_fs_magic(path)

@@ -38,7 +38,8 @@ public struct OCILayoutSource: ImageSource {
     let configBytes = try readBlob(manifest.config, limit: Self.configLimit, what: "image config")
     if Int64(configBytes.count) != manifest.config.size {
       warnings.append(
-        "config \(manifest.config.digest) is \(configBytes.count) bytes, the manifest says \(manifest.config.size); its digest matches, so it is used")
+        "config \(manifest.config.digest) is \(configBytes.count) bytes, the manifest says \(manifest.config.size); its digest matches, so it is used"
+      )
     }
     let config = try ImageConfig.decode(configBytes)
     let diffIDs = config.rootfs.diffIDs
@@ -133,7 +134,8 @@ public struct OCILayoutSource: ImageSource {
     let actual = Digest(of: bytes)
     if actual != descriptor.digest || Int64(bytes.count) != descriptor.size {
       warnings.append(
-        "manifest \(descriptor.digest) in \(path) hashes to \(actual) (\(bytes.count) bytes, index says \(descriptor.size)); using it as the layout's root of trust")
+        "manifest \(descriptor.digest) in \(path) hashes to \(actual) (\(bytes.count) bytes, index says \(descriptor.size)); using it as the layout's root of trust"
+      )
     }
     return bytes
   }

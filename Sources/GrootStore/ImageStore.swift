@@ -81,11 +81,7 @@ extension Store {
   public func imageMetadata(_ id: ImageID) throws -> ImageMetadata {
     let metadataPath = imagePaths(id).metadata
     guard FileSystem.exists(metadataPath) else { throw StoreError.imageNotFound(id.value) }
-    do {
-      return try JSONCoding.decoder.decode(ImageMetadata.self, from: Data(try FileSystem.readFile(metadataPath)))
-    } catch {
-      throw StoreError.unreadableMetadata(metadataPath, reason: JSONErrorText.describe(error))
-    }
+    return try Self.readMetadata(ImageMetadata.self, at: metadataPath)
   }
 
   public func writeImageMetadata(_ metadata: ImageMetadata, in paths: ImagePaths) throws {

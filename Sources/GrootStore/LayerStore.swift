@@ -47,12 +47,7 @@ extension Store {
   public func hasLayer(_ id: Digest) -> Bool { FileSystem.exists(layerPath(id)) }
 
   public func layerMetadata(_ id: Digest) throws -> LayerMetadata {
-    let metadataPath = layerPath(id).appending(path: Self.layerMetadataName)
-    do {
-      return try JSONCoding.decoder.decode(LayerMetadata.self, from: Data(try FileSystem.readFile(metadataPath)))
-    } catch {
-      throw StoreError.unreadableMetadata(metadataPath, reason: JSONErrorText.describe(error))
-    }
+    try Self.readMetadata(LayerMetadata.self, at: layerPath(id).appending(path: Self.layerMetadataName))
   }
 
   /// Publishes a finished layer directory (holding diff/) under its id. Returns

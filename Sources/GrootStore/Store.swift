@@ -65,11 +65,15 @@ public final class Store {
   public static func open(at path: String) throws -> Store {
     let configPath = path.appending(path: configName)
     guard FileSystem.exists(configPath) else { throw StoreError.notInitialized(path) }
-    let bytes = try FileSystem.readFile(configPath)
+    return Store(path: path, configuration: try readMetadata(StoreConfiguration.self, at: configPath))
+  }
+
+  /// Decodes one of the store's JSON files, naming the file when it cannot.
+  static func readMetadata<T: Decodable>(_ type: T.Type, at path: String) throws -> T {
     do {
-      return Store(path: path, configuration: try JSONDecoder().decode(StoreConfiguration.self, from: Data(bytes)))
+      return try JSONCoding.decoder.decode(type, from: Data(try FileSystem.readFile(path)))
     } catch {
-      throw StoreError.unreadableMetadata(configPath, reason: JSONErrorText.describe(error))
+      throw StoreError.unreadableMetadata(path, reason: JSONErrorText.describe(error))
     }
   }
 
@@ -102,25 +106,14 @@ public final class Store {
 public struct StoreConfiguration: Codable, Equatable, Sendable {
   public var version: Int
   public var driver: String
-  public var uidMappings: [IDMap]
-  public var gidMappings: [IDMap]
+  public var uidMappings: [IDMapping]
+  public var gidMappings: [IDMapping]
 
-  public init(driver: String, uidMappings: [IDMap] = [], gidMappings: [IDMap] = []) {
+  public init(driver: String, uidMappings: [IDMapping] = [], gidMappings: [IDMapping] = []) {
     self.version = 1
     self.driver = driver
     self.uidMappings = uidMappings
     self.gidMappings = gidMappings
   }
 
-  public struct IDMap: Codable, Equatable, Sendable {
-    public var containerID: UInt32
-    public var hostID: UInt32
-    public var size: UInt32
-
-    public init(containerID: UInt32, hostID: UInt32, size: UInt32) {
-      self.containerID = containerID
-      self.hostID = hostID
-      self.size = size
-    }
-  }
 }

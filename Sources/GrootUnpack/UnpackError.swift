@@ -17,7 +17,8 @@ public enum UnpackError: Error, CustomStringConvertible, Equatable {
     case .linkTargetMissing(let entry, let target):
       return "hard link '\(entry)' points to '\(target)', which is not in the same layer"
     case .parentNotDirectory(let entry):
-      return "refusing layer entry '\(entry)': a path above it is not a directory in this layer (a file, or a symlink leading nowhere inside the layer)"
+      return
+        "refusing layer entry '\(entry)': a path above it is not a directory in this layer (a file, or a symlink leading nowhere inside the layer)"
     case .invalidEntry(let entry, let reason):
       return "invalid layer entry '\(entry)': \(reason)"
     case .archive(let message):

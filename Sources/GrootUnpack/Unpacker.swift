@@ -63,7 +63,7 @@ public final class Unpacker {
   deinit {
     dropCachedParent()
     close(rootFD)
-    lowerFDs.forEach { close($0) }
+    for fd in lowerFDs { close(fd) }
     buffer.deallocate()
   }
 
@@ -370,7 +370,8 @@ public final class Unpacker {
   private func applyDirectoryTimes() throws {
     dropCachedParent()
     for (path, time) in directoryTimes.reversed() {
-      let fd = path == "." ? dup(rootFD) : groot_open_in_root(rootFD, path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC, 0)
+      let fd =
+        path == "." ? dup(rootFD) : groot_open_in_root(rootFD, path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC, 0)
       guard fd >= 0 else { continue }  // removed again by a later entry
       var times = [timespec(time), timespec(time)]
       futimens(fd, &times)

@@ -51,7 +51,8 @@ struct WarmCreate: ParsableCommand {
       let dir = base + "/bare-\(index)"
       for sub in ["", "/upper", "/work", "/merged"] { try FileSystem.makeDirectory(dir + sub) }
       let options = "lowerdir=\(lowerdir),upperdir=\(dir)/upper,workdir=\(dir)/work"
-      mountTimes.append(try timed { try spawn("/bin/mount", ["-t", "overlay", "overlay", "-o", options, dir + "/merged"]) })
+      mountTimes.append(
+        try timed { try spawn("/bin/mount", ["-t", "overlay", "overlay", "-o", options, dir + "/merged"]) })
       try spawn("/bin/umount", [dir + "/merged"])
       try FileSystem.removeTree(dir)
     }
@@ -125,7 +126,7 @@ func spawn(_ path: String, _ arguments: [String]) throws {
   defer { posix_spawn_file_actions_destroy(&actions) }
   posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
   let argv = ([path] + arguments).map { strdup($0) } + [nil]
-  defer { argv.forEach { free($0) } }
+  defer { for argument in argv { free(argument) } }
   var pid: pid_t = 0
   let status = posix_spawn(&pid, path, &actions, nil, argv, environ)
   guard status == 0 else { throw BenchError("cannot start \(path): \(String(cString: strerror(status)))") }

@@ -2,7 +2,9 @@
 /// ArgumentParser wants them after it. Moves leading global flags behind the
 /// command name.
 enum ArgumentOrder {
-  static let globalOptionsWithValue: Set<String> = ["--store", "--driver", "--config", "--log-level", "--log-file", "--tag"]
+  static let globalOptionsWithValue: Set<String> = [
+    "--store", "--driver", "--config", "--log-level", "--log-file", "--tag",
+  ]
 
   static func commandFirst(_ arguments: [String], commands: Set<String>) -> [String] {
     var leading: [String] = []

@@ -1,6 +1,6 @@
 import ArgumentParser
 import GrootCore
-import GrootUnpack
+import GrootIO
 
 struct InitStore: ParsableCommand {
   static let configuration = CommandConfiguration(commandName: "init-store", abstract: "Create the store.")

@@ -5,8 +5,10 @@ import GrootCore
 // ArgumentParser's own error output is several lines with usage and exit 64;
 // groot promises one line on stderr and exit 1 for every failure.
 do {
-  let commands = Set(Groot.configuration.subcommands.compactMap { $0.configuration.commandName ?? String(describing: $0).lowercased() })
-  var command = try Groot.parseAsRoot(ArgumentOrder.commandFirst(Array(CommandLine.arguments.dropFirst()), commands: commands))
+  let commands = Set(
+    Groot.configuration.subcommands.compactMap { $0.configuration.commandName ?? String(describing: $0).lowercased() })
+  var command = try Groot.parseAsRoot(
+    ArgumentOrder.commandFirst(Array(CommandLine.arguments.dropFirst()), commands: commands))
   try command.run()
 } catch {
   if Groot.exitCode(for: error) == .success {

@@ -6,7 +6,8 @@ import Testing
 struct CommandTests {
   /// A failed command: exit 1, one line on stderr, nothing on stdout, store unchanged.
   static func expectCleanFailure(
-    _ store: TestStore, _ arguments: [String], mentioning text: String, sourceLocation: SourceLocation = #_sourceLocation
+    _ store: TestStore, _ arguments: [String], mentioning text: String,
+    sourceLocation: SourceLocation = #_sourceLocation
   ) throws {
     let before = try store.snapshot()
     let outcome = try store.groot(arguments)
@@ -51,7 +52,9 @@ struct CommandTests {
   func badJSON() throws {
     let store = try TestStore()
     let image = store.base + "/bad-json"
-    try sh("mkdir -p \(image) && echo '{\"imageLayoutVersion\":\"1.0.0\"}' > \(image)/oci-layout && echo '{not json' > \(image)/index.json")
+    try sh(
+      "mkdir -p \(image) && echo '{\"imageLayoutVersion\":\"1.0.0\"}' > \(image)/oci-layout && echo '{not json' > \(image)/index.json"
+    )
     try Self.expectCleanFailure(store, ["create", "oci://\(image)", "x"], mentioning: "invalid")
     try Self.expectCleanFailure(store, ["create", "oci://\(image)", "x"], mentioning: "not valid JSON")
   }
@@ -118,8 +121,10 @@ struct CommandTests {
       of: #"sha256:[0-9a-f]{64}"#, with: "sha256:" + String(repeating: "ab", count: 32), options: .regularExpression)
     let newConfig = try builder.putBlob(Array(wrongConfig.utf8))
     let newManifest = try builder.putBlob(
-      Array(manifest.replacingOccurrences(of: configHex, with: newConfig.hex).replacingOccurrences(
-        of: "\"size\":\(config.utf8.count)", with: "\"size\":\(wrongConfig.utf8.count)").utf8))
+      Array(
+        manifest.replacingOccurrences(of: configHex, with: newConfig.hex).replacingOccurrences(
+          of: "\"size\":\(config.utf8.count)", with: "\"size\":\(wrongConfig.utf8.count)"
+        ).utf8))
     try index.replacingOccurrences(of: manifestHex, with: newManifest.hex).write(
       toFile: builder.path + "/index.json", atomically: true, encoding: .utf8)
 
@@ -139,7 +144,8 @@ struct CommandTests {
     #expect(mount["type"] as? String == "overlay")
     let options = try #require(mount["options"] as? [String])
     let rootfs = store.rootfs("nomount")
-    try #require(try run("/bin/mount", ["-t", "overlay", "overlay", "-o", options.joined(separator: ","), rootfs]).status == 0)
+    try #require(
+      try run("/bin/mount", ["-t", "overlay", "overlay", "-o", options.joined(separator: ","), rootfs]).status == 0)
     #expect(fileExists(rootfs + "/bin/busybox"))
     #expect(try store.groot("delete", "nomount").status == 0)
     #expect(try store.mountPoints().isEmpty)
@@ -236,13 +242,14 @@ struct CommandTests {
     let store = try TestStore()
     let config = store.base + "/config.yml"
     try """
-      store: \(store.path)
-      log_level: debug
-      create:
-        without_mount: true
-      """.write(toFile: config, atomically: true, encoding: .utf8)
+    store: \(store.path)
+    log_level: debug
+    create:
+      without_mount: true
+    """.write(toFile: config, atomically: true, encoding: .utf8)
     let outcome = try run(
-      Project.grootBinary, ["--config", config, "--log-level", "fatal", "create", "oci://\(Project.image("empty")):v0.1.1", "c"])
+      Project.grootBinary,
+      ["--config", config, "--log-level", "fatal", "create", "oci://\(Project.image("empty")):v0.1.1", "c"])
     #expect(outcome.status == 0, "\(outcome.stderr)")
     #expect(outcome.stderr.isEmpty)  // --log-level fatal beat the file's debug
     #expect(fileExists(store.path + "/images/c"))

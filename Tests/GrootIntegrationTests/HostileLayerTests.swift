@@ -25,13 +25,9 @@ struct HostileLayerTests {
     // From STORE/tmp/layer-*/diff, six levels up is above the test's base dir.
     tar.file("../../../../../../\(host.dropFirst())/escaped", "pwned")
     let image = try layout(in: store.base, tar: tar)
-    let before = try store.snapshot()
-    let outcome = try store.groot("create", "oci://\(image)", "evil")
-    #expect(outcome.status == 1)
-    #expect(outcome.stderr.contains("leads outside the layer"), "\(outcome.stderr)")
-    #expect(outcome.stderrLines.count == 1)
+    try CommandTests.expectCleanFailure(
+      store, ["create", "oci://\(image)", "evil"], mentioning: "leads outside the layer")
     #expect(try Self.contents(host).isEmpty)
-    #expect(try store.snapshot() == before)
   }
 
   @Test("absolute names are read relative to the layer")
@@ -72,12 +68,9 @@ struct HostileLayerTests {
     tar.symlink("abs-link", to: host)
     tar.file("abs-link/through-absolute", "x")
     let image = try layout(in: store.base, tar: tar)
-    let before = try store.snapshot()
-    let outcome = try store.groot("create", "oci://\(image)", "sym")
-    #expect(outcome.status == 1)
-    #expect(outcome.stderr.contains("'abs-link/through-absolute'"), "\(outcome.stderr)")
+    try CommandTests.expectCleanFailure(
+      store, ["create", "oci://\(image)", "sym"], mentioning: "'abs-link/through-absolute'")
     #expect(try Self.contents(host).isEmpty)
-    #expect(try store.snapshot() == before)
   }
 
   @Test("a hard link to a file outside the layer is refused")
@@ -89,11 +82,7 @@ struct HostileLayerTests {
       var tar = TarWriter()
       tar.hardlink("stolen", to: target)
       let image = try layout(in: store.base, tar: tar)
-      let before = try store.snapshot()
-      let outcome = try store.groot("create", "oci://\(image)", "hl")
-      #expect(outcome.status == 1)
-      #expect(outcome.stderr.contains("hard link"), "\(outcome.stderr)")
-      #expect(try store.snapshot() == before)
+      try CommandTests.expectCleanFailure(store, ["create", "oci://\(image)", "hl"], mentioning: "hard link")
     }
     var st = stat()
     #expect(lstat(host + "/secret", &st) == 0 && st.st_nlink == 1)
@@ -124,7 +113,9 @@ struct HostileLayerTests {
     let store = try TestStore()
     // A PAX header carrying trusted.overlay.redirect, written by GNU tar.
     let source = store.base + "/xattr-src"
-    try sh("mkdir -p \(source)/d && setfattr -n trusted.overlay.redirect -v /etc \(source)/d && setfattr -n user.kept -v yes \(source)/d")
+    try sh(
+      "mkdir -p \(source)/d && setfattr -n trusted.overlay.redirect -v /etc \(source)/d && setfattr -n user.kept -v yes \(source)/d"
+    )
     let tarPath = store.base + "/x.tar"
     try #require(try sh("tar --xattrs --xattrs-include='*' -C \(source) -cf \(tarPath) d").status == 0)
     var builder = try LayoutBuilder(path: store.base + "/xattr-layout")

@@ -34,7 +34,8 @@ struct OCITests {
   @Test("a manifest with a wrong schema version or config type is refused")
   func manifestChecks() throws {
     let digest = "sha256:" + String(repeating: "c", count: 64)
-    let good = #"{"schemaVersion":2,"config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"\#(digest)","size":2},"layers":[]}"#
+    let good =
+      #"{"schemaVersion":2,"config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"\#(digest)","size":2},"layers":[]}"#
     #expect(try Manifest.decode(Array(good.utf8), mediaType: nil).layers.isEmpty)
     let v1 = good.replacingOccurrences(of: "\"schemaVersion\":2", with: "\"schemaVersion\":1")
     #expect(throws: OCIError.self) { try Manifest.decode(Array(v1.utf8), mediaType: nil) }

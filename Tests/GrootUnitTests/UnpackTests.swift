@@ -62,7 +62,8 @@ struct StreamTests {
     tampered[0] = 0x48
     let bad = DigestVerifyingStream(BytesStream(tampered), expected: Digest(of: data), size: nil, what: "t")
     #expect(throws: FetchError.self) { try bad.readAll(limit: 100) }
-    let long = DigestVerifyingStream(BytesStream(data + [0]), expected: Digest(of: data), size: Int64(data.count), what: "t")
+    let long = DigestVerifyingStream(
+      BytesStream(data + [0]), expected: Digest(of: data), size: Int64(data.count), what: "t")
     #expect(throws: FetchError.oversized(what: "t", limit: Int64(data.count))) { try long.readAll(limit: 100) }
   }
 

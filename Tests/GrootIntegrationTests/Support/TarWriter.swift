@@ -6,7 +6,12 @@ struct TarWriter {
   private(set) var bytes: [UInt8] = []
 
   enum TypeFlag: UInt8 {
-    case file = 0x30, hardlink = 0x31, symlink = 0x32, character = 0x33, directory = 0x35, fifo = 0x36
+    case file = 0x30
+    case hardlink = 0x31
+    case symlink = 0x32
+    case character = 0x33
+    case directory = 0x35
+    case fifo = 0x36
   }
 
   mutating func file(_ name: String, _ content: String = "", mode: Int = 0o644, uid: Int = 0) {
