@@ -45,6 +45,7 @@ public struct ConfigFile: Decodable, Equatable {
   public var driver: String?
   public var logLevel: String?
   public var logFile: String?
+  public var lockTimeoutSeconds: Double?
   public var create: Create?
   public var clean: Clean?
   public var `init`: Init?
@@ -53,6 +54,7 @@ public struct ConfigFile: Decodable, Equatable {
     case store, driver, create, clean, `init`
     case logLevel = "log_level"
     case logFile = "log_file"
+    case lockTimeoutSeconds = "lock_timeout_seconds"
   }
 
   public init() {}

@@ -5,6 +5,8 @@ public enum CoreError: Error, CustomStringConvertible, Equatable {
   case layer(name: String, reason: String)
   case unsupported(String)
   case imagesStillMounted([String])
+  case foreignMounts([String])
+  case inconsistent(count: Int, repairable: Bool)
 
   public var description: String {
     switch self {
@@ -13,7 +15,11 @@ public enum CoreError: Error, CustomStringConvertible, Equatable {
     case .layer(let name, let reason): return "cannot unpack \(name): \(reason)"
     case .unsupported(let what): return what
     case .imagesStillMounted(let ids):
-      return "store still has mounted images (\(ids.joined(separator: ", "))): delete them first"
+      return "store still has mounted images (\(ids.joined(separator: ", "))): delete them first, or use --force"
+    case .inconsistent(let count, let repairable):
+      return "store has \(count) problem\(count == 1 ? "" : "s")" + (repairable ? ": run 'groot check --repair'" : " that need an operator")
+    case .foreignMounts(let paths):
+      return "refusing to delete the store: file systems are mounted in it (\(paths.joined(separator: ", ")))"
     }
   }
 }

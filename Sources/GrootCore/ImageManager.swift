@@ -16,10 +16,23 @@ public struct CreateRequest: Sendable {
   public var diskLimitBytes: Int64 = 0
   public var excludeImageFromQuota = false
   public var skipLayerValidation = false
+  /// Run clean first (GrootFS's --with-clean): never removes this image's layers.
+  public var clean: CleanRequest?
 
   public init(image: String, id: String) {
     self.image = image
     self.id = id
+  }
+}
+
+public struct CleanRequest: Sendable {
+  public var thresholdBytes: Int64
+  /// Image references whose layers clean keeps (GrootFS's clean.ignore_images).
+  public var ignoredImages: [String]
+
+  public init(thresholdBytes: Int64, ignoredImages: [String] = []) {
+    self.thresholdBytes = thresholdBytes
+    self.ignoredImages = ignoredImages
   }
 }
 
@@ -49,24 +62,54 @@ public struct ImageManager {
     logger.info("store initialized", metadata: ["store": "\(settings.storePath)"])
   }
 
-  public func deleteStore() throws {
+  /// Removes the store. Mounted images make it refuse unless `force`, which
+  /// unmounts them (a busy one still fails).
+  public func deleteStore(force: Bool) throws {
     guard FileSystem.exists(settings.storePath) else { return }
+    var lock: FileLock?
     if let store = try? Store.open(at: settings.storePath) {
+      lock = try store.lockStore(.exclusive, timeout: settings.lockTimeout)
+      try store.recover()
       let driver = try ImageDrivers.driver(named: store.configuration.driver)
-      for id in try store.imageIDs() {
+      let mounted = try Set(MountTable.mounts(under: store.imagesPath).map(\.mountPoint))
+      let mountedImages = try store.imageIDs().filter { mounted.contains(store.imagePaths($0).rootfs) }
+      if !mountedImages.isEmpty && !force {
+        throw CoreError.imagesStillMounted(mountedImages.map(\.value))
+      }
+      for id in mountedImages {
         try driver.unmount(store.imagePaths(id), id: id)
       }
     }
     let mounted = try MountTable.mounts(under: settings.storePath).map(\.mountPoint)
-    guard mounted.isEmpty else { throw CoreError.imagesStillMounted(mounted) }
+    guard mounted.isEmpty else { throw CoreError.foreignMounts(mounted) }
     try FileSystem.removeTree(settings.storePath)
+    withExtendedLifetime(lock) {}
     logger.info("store deleted", metadata: ["store": "\(settings.storePath)"])
+  }
+
+  /// Opens the store for a command that changes it: shared store lock, then
+  /// recovery of what killed processes left.
+  private func openForWork() throws -> (Store, FileLock) {
+    let store = try Store.open(at: settings.storePath)
+    let lock = try store.lockStore(.shared, timeout: settings.lockTimeout)
+    for path in try store.recover() {
+      logger.info("removed work left by a killed groot process", metadata: ["path": "\(path)"])
+    }
+    return (store, lock)
+  }
+
+  public func clean(_ request: CleanRequest) throws -> CleanReport {
+    let (store, lock) = try openForWork()
+    defer { withExtendedLifetime(lock) {} }
+    return try Cleaner(store: store, logger: logger).clean(
+      thresholdBytes: request.thresholdBytes, ignoredSources: Set(request.ignoredImages))
   }
 
   // MARK: - Images
 
   public func create(_ request: CreateRequest) throws -> RuntimeSpecFragment {
-    let store = try Store.open(at: settings.storePath)
+    let (store, storeLock) = try openForWork()
+    defer { withExtendedLifetime(storeLock) {} }
     let driver = try ImageDrivers.driver(named: store.configuration.driver)
     let id = try ImageID(request.id)
     guard !store.hasImage(id) else { throw StoreError.imageExists(id.value) }
@@ -79,42 +122,49 @@ public struct ImageManager {
     let image = try source.resolve()
     for warning in image.warnings { logger.warning("\(warning)") }
 
-    let pull = try LayerPuller(
-      store: store, source: source, verify: !request.skipLayerValidation, whiteouts: .overlay, logger: logger
-    ).pull(image)
-
+    let puller = LayerPuller(
+      store: store, source: source, verify: !request.skipLayerValidation, whiteouts: .overlay,
+      lockTimeout: settings.lockTimeout, logger: logger)
     let layers = image.layers.map(\.id)
+    let layerLocks = try puller.lockLayers(image)
+    defer { store.releaseLayerLocks(layerLocks, layers: layers) }
+    if let clean = request.clean {
+      let report = try Cleaner(store: store, logger: logger).clean(
+        thresholdBytes: clean.thresholdBytes, keep: Set(layers), ignoredSources: Set(clean.ignoredImages))
+      logger.info("cleaned before create", metadata: ["bytes_freed": "\(report.bytesFreed)"])
+    }
+    let pull = try puller.pull(image)
+    for layer in layers { store.touchLayer(layer) }
+
+    // The image is assembled (and mounted) in tmp/, then renamed into images/: an
+    // image directory is never seen half-made, and a killed create leaves only a
+    // locked-then-abandoned tmp/ entry for recovery.
     let paths = store.imagePaths(id)
     let mountSpec = try driver.mountSpec(for: paths, layers: layers, in: store)
-
-    let work = try store.makeTemporaryDirectory(purpose: "image")
+    let work = try store.makeWorkDirectory(purpose: "image")
+    let workPaths = ImagePaths(root: work.path)
+    var mounted = false
     do {
-      let workPaths = ImagePaths(root: work)
       try driver.prepare(workPaths)
       let metadata = ImageMetadata(
         id: id.value, reference: reference.description, driver: driver.name, layers: layers,
         manifestDigest: image.manifestDigest, configDigest: image.configDigest, env: image.env,
         mounted: request.mount)
       try store.writeImageMetadata(metadata, in: workPaths)
-    } catch {
-      try? FileSystem.removeTree(work)
-      throw error
-    }
-    try store.publishImage(from: work, as: id)
-    if request.mount {
-      do {
-        try driver.mount(mountSpec, at: paths, in: store)
-      } catch {
-        try? store.discard(paths.root)
-        throw error
+      if request.mount {
+        try driver.mount(try driver.mountSpec(for: workPaths, layers: layers, in: store), at: workPaths, in: store)
+        mounted = true
       }
+      try store.publishImage(from: work, as: id)
+    } catch {
+      if mounted { try? driver.unmount(workPaths, id: id) }
+      try? FileSystem.removeTree(work.path)
+      throw error
     }
     logger.info(
       "image created",
-      metadata: [
-        "id": "\(id)", "image": "\(reference)", "layers_reused": "\(pull.layersReused)",
-        "layers_unpacked": "\(pull.layersUnpacked)", "bytes_unpacked": "\(pull.bytesUnpacked)",
-      ])
+      metadata: ["id": "\(id)", "image": "\(reference)", "layers_reused": "\(pull.layersReused)",
+        "layers_unpacked": "\(pull.layersUnpacked)", "bytes_unpacked": "\(pull.bytesUnpacked)"])
     return RuntimeSpecFragment(
       rootPath: paths.rootfs, env: image.env, mounts: request.mount ? nil : [mountSpec],
       imageConfig: image.configBytes)
@@ -123,7 +173,8 @@ public struct ImageManager {
   /// Deletes an image; one that is not there is not an error (GrootFS's rule, so
   /// retries after a partial failure succeed).
   public func delete(_ argument: String) throws {
-    let store = try Store.open(at: settings.storePath)
+    let (store, lock) = try openForWork()
+    defer { withExtendedLifetime(lock) {} }
     let id = try store.imageID(named: argument)
     guard store.hasImage(id) else {
       logger.info("image not found, nothing to delete", metadata: ["id": "\(id)"])

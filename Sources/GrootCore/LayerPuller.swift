@@ -15,17 +15,37 @@ public struct PullSummary: Sendable {
 /// Brings every layer of an image into the store: layers already there are
 /// reused; the others stream from the source through the unpacker into tmp/ and
 /// are published whole by one rename.
+///
+/// Each layer's use lock is taken shared and handed back to the caller, who keeps
+/// it until the image that needs the layer is published: `clean` cannot remove a
+/// layer in between. One process at a time unpacks a layer (its unpack lock); the
+/// others wait, then find it published and reuse it.
 struct LayerPuller {
   let store: Store
   let source: ImageSource
   let verify: Bool
   let whiteouts: WhiteoutMode
+  let lockTimeout: Double
   let logger: Logger
 
+  /// Takes the use locks of all the image's layers (before a --with-clean runs).
+  func lockLayers(_ image: ResolvedImage) throws -> [FileLock] {
+    try image.layers.map { try store.lockLayer($0.id, .use, .shared, timeout: lockTimeout) }
+  }
+
+  /// Unpacks the layers not yet in the store. The caller holds their use locks.
   func pull(_ image: ResolvedImage) throws -> PullSummary {
     var summary = PullSummary()
     for (position, layer) in image.layers.enumerated() {
       if store.hasLayer(layer.id) {
+        summary.layersReused += 1
+        continue
+      }
+      let unpacking = try store.lockLayer(layer.id, .unpack, .exclusive, timeout: lockTimeout)
+      // Whoever holds the unpack lock removes its file: waiters notice and retry
+      // on a fresh one, and nothing is left once no one is unpacking.
+      defer { unpacking.unlinkWhileHeld() }
+      if store.hasLayer(layer.id) {  // another process unpacked it while this one waited
         summary.layersReused += 1
         continue
       }
@@ -38,9 +58,9 @@ struct LayerPuller {
   }
 
   private func unpack(_ layer: LayerSource, lowerLayers: [String], reference: String) throws -> Int64 {
-    let work = try store.makeTemporaryDirectory(purpose: "layer")
+    let work = try store.makeWorkDirectory(purpose: "layer")
     do {
-      let diff = work.appending(path: "diff")
+      let diff = work.path.appending(path: "diff")
       try FileSystem.makeDirectory(diff, mode: 0o755)
       let reader: LayerEntryReader
       switch try source.openLayer(layer, verify: verify) {
@@ -71,7 +91,7 @@ struct LayerPuller {
         ])
       return result.bytes
     } catch {
-      try? FileSystem.removeTree(work)
+      try? FileSystem.removeTree(work.path)
       throw error
     }
   }

@@ -7,6 +7,8 @@ public struct Settings: Sendable {
   public var driver: String = "overlay"
   public var logLevel: LogLevel = .error
   public var logFile: String?
+  /// Longest wait for any lock, in seconds.
+  public var lockTimeout: Double = 120
 
   public init() {}
 
@@ -20,6 +22,8 @@ public struct Settings: Sendable {
     }
     logLevel = parsed
     logFile = flags.logFile ?? file.logFile
+    lockTimeout = flags.lockTimeout ?? file.lockTimeoutSeconds ?? 120
+    guard lockTimeout >= 0 else { throw CoreError.invalidFlag("--lock-timeout must not be negative") }
   }
 }
 
@@ -30,8 +34,13 @@ public struct GlobalFlags: Sendable {
   public var configPath: String?
   public var logLevel: String?
   public var logFile: String?
+  public var lockTimeout: Double?
 
-  public init(store: String?, driver: String?, configPath: String?, logLevel: String?, logFile: String?) {
+  public init(
+    store: String?, driver: String?, configPath: String?, logLevel: String?, logFile: String?,
+    lockTimeout: Double? = nil
+  ) {
+    self.lockTimeout = lockTimeout
     self.store = store
     self.driver = driver
     self.configPath = configPath

@@ -101,6 +101,13 @@ public enum FileSystem {
       if errno == ENOENT { return }
       throw SystemError("open", displayPath)
     }
+    // A mount point inside (a leaked rootfs mount) is refused, never emptied.
+    var parentStat = stat()
+    var childStat = stat()
+    if fstat(parentFD, &parentStat) == 0, fstat(fd, &childStat) == 0, parentStat.st_dev != childStat.st_dev {
+      close(fd)
+      throw SystemError("remove (a file system is mounted there)", displayPath, errno: EBUSY)
+    }
     guard let directory = fdopendir(fd) else {
       close(fd)
       throw SystemError("opendir", displayPath)

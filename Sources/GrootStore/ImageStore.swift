@@ -88,15 +88,15 @@ extension Store {
     try FileSystem.writeAtomically(Array(try JSONCoding.encoder.encode(metadata)), to: paths.metadata)
   }
 
-  /// Moves a prepared image directory to images/ID, failing if the id is taken.
-  public func publishImage(from directory: String, as id: ImageID) throws {
+  /// Moves a prepared (and possibly mounted) image directory to images/ID,
+  /// failing if the id is taken. The caller undoes its work on failure.
+  public func publishImage(from work: WorkDirectory, as id: ImageID) throws {
     let target = imagePaths(id).root
-    if rename(directory, target) == 0 {
+    if rename(work.path, target) == 0 {
       FileSystem.syncDirectory(of: target)
       return
     }
     let code = errno
-    try? FileSystem.removeTree(directory)
     if code == EEXIST || code == ENOTEMPTY { throw StoreError.imageExists(id.value) }
     throw SystemError("rename", target, errno: code)
   }

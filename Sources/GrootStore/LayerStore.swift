@@ -54,7 +54,8 @@ extension Store {
   /// false when another process published the same layer first; the caller's copy
   /// is then discarded and theirs used.
   @discardableResult
-  public func publishLayer(from directory: String, metadata: LayerMetadata) throws -> Bool {
+  public func publishLayer(from work: WorkDirectory, metadata: LayerMetadata) throws -> Bool {
+    let directory = work.path
     try FileSystem.writeAtomically(
       Array(try JSONCoding.encoder.encode(metadata)), to: directory.appending(path: Self.layerMetadataName))
     // Layer files were written without fsync each; one syncfs makes them durable
@@ -75,6 +76,28 @@ extension Store {
       return false
     }
     throw SystemError("rename", target, errno: code)
+  }
+
+  /// Marks a layer as used now; `clean` removes the least recently used first.
+  public func touchLayer(_ id: Digest) {
+    utimensat(AT_FDCWD, layerPath(id), nil, 0)
+  }
+
+  /// When the layer was last used by a create.
+  public func layerLastUsed(_ id: Digest) -> Int {
+    (try? FileSystem.lstatIfPresent(layerPath(id)))??.st_mtim.tv_sec ?? 0
+  }
+
+  /// Removes a layer, its short link and its lock files. The caller holds the
+  /// layer's use lock exclusively and has checked no image needs it.
+  public func removeLayer(_ id: Digest) throws {
+    try discard(layerPath(id))
+    for length in [12, 20, 32, 64] {
+      let link = linksPath.appending(path: String(id.hex.prefix(length)))
+      var buffer = [CChar](repeating: 0, count: 512)
+      let count = readlink(link, &buffer, buffer.count - 1)
+      if count > 0, String(cString: buffer).contains(id.hex) { unlink(link) }
+    }
   }
 
   /// Ids of all published layers.

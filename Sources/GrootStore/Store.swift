@@ -81,24 +81,23 @@ public final class Store {
     for directory in [layersPath, imagesPath, temporaryPath, locksPath, linksPath, emptyLayerPath] {
       try FileSystem.makeDirectory(directory, mode: 0o755)
     }
+    _ = try FileLock.attempt(storeLockPath, .shared)
   }
 
-  /// A fresh directory under tmp/ for work that is renamed into place when done.
-  public func makeTemporaryDirectory(purpose: String) throws -> String {
-    try FileSystem.makeUniqueDirectory(in: temporaryPath, prefix: purpose)
+  /// A fresh directory under tmp/ for work that is renamed into place when done;
+  /// locked while this process works in it.
+  public func makeWorkDirectory(purpose: String) throws -> WorkDirectory {
+    try WorkDirectory(in: temporaryPath, purpose: purpose)
   }
 
   /// Removes a directory by first renaming it into tmp/ (so it vanishes from its
-  /// place at once), then deleting it.
+  /// place at once), then deleting it. Killed half-way, recovery finishes the job.
   public func discard(_ directory: String) throws {
     guard FileSystem.exists(directory) else { return }
-    let graveyard = temporaryPath.appending(
-      path: "discard-\(getpid())-\(String(UInt64.random(in: 0...UInt64.max), radix: 36))")
-    if rename(directory, graveyard) == 0 {
-      try FileSystem.removeTree(graveyard)
-    } else {
-      try FileSystem.removeTree(directory)
-    }
+    let graveyard = try makeWorkDirectory(purpose: "discard")
+    let target = graveyard.path.appending(path: "content")
+    guard rename(directory, target) == 0 else { throw SystemError("rename", directory) }
+    try FileSystem.removeTree(graveyard.path)
   }
 }
 

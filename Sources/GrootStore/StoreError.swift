@@ -7,6 +7,7 @@ public enum StoreError: Error, CustomStringConvertible, Equatable {
   case imageExists(String)
   case imageNotFound(String)
   case notAnImagePath(String)
+  case lockTimeout(what: String, seconds: Double)
 
   public var description: String {
     switch self {
@@ -22,6 +23,8 @@ public enum StoreError: Error, CustomStringConvertible, Equatable {
       return "image '\(id)' already exists"
     case .imageNotFound(let id):
       return "image '\(id)' not found"
+    case .lockTimeout(let what, let seconds):
+      return "timed out after \(Int(seconds))s waiting for \(what); another groot process holds it (retry, or raise --lock-timeout)"
     case .notAnImagePath(let path):
       return "'\(path)' is neither an image id nor the path of an image in this store"
     }

@@ -92,7 +92,9 @@ struct Create: ParsableCommand {
     request.excludeImageFromQuota = excludeImageFromQuota || file.create?.excludeImageFromQuota == true
     request.skipLayerValidation = skipLayerValidation || file.create?.skipLayerValidation == true
     if withClean || (!withoutClean && file.create?.withClean == true) {
-      throw CoreError.unsupported("--with-clean is not supported by this build yet")
+      request.clean = CleanRequest(
+        thresholdBytes: thresholdBytes ?? file.clean?.thresholdBytes ?? 0,
+        ignoredImages: file.clean?.ignoreImages ?? [])
     }
     guard request.diskLimitBytes >= 0 else {
       throw CoreError.invalidFlag("--disk-limit-size-bytes must not be negative")
@@ -139,11 +141,54 @@ struct Stats: ParsableCommand {
 
 struct DeleteStore: ParsableCommand {
   static let configuration = CommandConfiguration(
-    commandName: "delete-store", abstract: "Unmount every image and remove the store.")
+    commandName: "delete-store", abstract: "Remove the store (refused while images are mounted, unless --force).")
 
   @OptionGroup var global: GlobalOptions
 
+  @Flag(help: "Unmount mounted images first.")
+  var force = false
+
   func run() throws {
-    try global.manager().0.deleteStore()
+    try global.manager().0.deleteStore(force: force)
+  }
+}
+
+struct Clean: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Remove layers no image uses, least recently used first; print what was freed as JSON.")
+
+  @OptionGroup var global: GlobalOptions
+
+  @Option(help: "Clean only while the store uses more than this many bytes (0: always, everything unused).")
+  var thresholdBytes: Int64?
+
+  func run() throws {
+    let (manager, file) = try global.manager()
+    let threshold = thresholdBytes ?? file.clean?.thresholdBytes ?? 0
+    guard threshold >= 0 else { throw CoreError.invalidFlag("--threshold-bytes must not be negative") }
+    let report = try manager.clean(
+      CleanRequest(thresholdBytes: threshold, ignoredImages: file.clean?.ignoreImages ?? []))
+    print(try report.json())
+  }
+}
+
+struct Check: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Report inconsistencies in the store (and repair them with --repair); exit 1 if any remain.")
+
+  @OptionGroup var global: GlobalOptions
+
+  @Flag(help: "Repair what can be repaired without losing data.")
+  var repair = false
+
+  func run() throws {
+    let (manager, _) = try global.manager()
+    let report = try manager.check(repair: repair)
+    for line in report.repaired { print("repaired: \(line)") }
+    for line in report.problems { print("problem: \(line)") }
+    guard report.problems.isEmpty else {
+      throw CoreError.inconsistent(count: report.problems.count, repairable: !repair)
+    }
+    print("store \(manager.settings.storePath) is consistent")
   }
 }

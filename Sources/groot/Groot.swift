@@ -6,7 +6,7 @@ struct Groot: ParsableCommand {
     commandName: "groot",
     abstract: "Turns container images into root filesystems (a GrootFS-compatible image plugin).",
     subcommands: [
-      InitStore.self, Create.self, Delete.self, List.self, Stats.self, DeleteStore.self,
+      InitStore.self, Create.self, Delete.self, List.self, Stats.self, Clean.self, Check.self, DeleteStore.self,
     ])
 }
 
@@ -30,10 +30,15 @@ struct GlobalOptions: ParsableArguments {
   @Option(name: .long, help: "Accepted for GrootFS compatibility; ignored.")
   var tag: String?
 
+  @Option(name: .long, help: "Longest wait for a lock held by another groot process, in seconds (default 120).")
+  var lockTimeout: Double?
+
   func manager() throws -> (ImageManager, ConfigFile) {
     let file = try config.map(ConfigFile.load(path:)) ?? ConfigFile()
     let settings = try Settings(
-      flags: GlobalFlags(store: store, driver: driver, configPath: config, logLevel: logLevel, logFile: logFile),
+      flags: GlobalFlags(
+        store: store, driver: driver, configPath: config, logLevel: logLevel, logFile: logFile,
+        lockTimeout: lockTimeout),
       file: file)
     return (ImageManager(settings: settings, logger: GrootLogging.bootstrap(settings)), file)
   }

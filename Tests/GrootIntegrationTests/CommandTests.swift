@@ -260,13 +260,16 @@ struct CommandTests {
     #expect(failed.status == 1 && failed.stderr.contains("invalid config file"))
   }
 
-  @Test("init-store twice is harmless; delete-store removes everything")
+  @Test("init-store twice is harmless; delete-store refuses mounted images unless forced")
   func storeLifecycle() throws {
     let store = try TestStore()
     _ = try store.create("oci://\(Project.image("busybox-1.25"))", "x")
     #expect(try store.groot("init-store").status == 0)
     #expect(fileExists(store.rootfs("x") + "/bin/busybox"))
-    #expect(try store.groot("delete-store").status == 0)
+    let refused = try store.groot("delete-store")
+    #expect(refused.status == 1 && refused.stderr.contains("still has mounted images (x)"), "\(refused.stderr)")
+    #expect(fileExists(store.rootfs("x") + "/bin/busybox"))
+    #expect(try store.groot("delete-store", "--force").status == 0)
     #expect(!fileExists(store.path))
     #expect(try store.mountPoints().isEmpty)
   }

@@ -74,7 +74,7 @@ final class TestStore {
   }
 
   deinit {
-    _ = try? groot("delete-store")
+    _ = try? groot("delete-store", "--force")
     for mount in (try? mountPoints()) ?? [] { _ = umount2(mount, Int32(MNT_DETACH)) }
     try? FileManager.default.removeItem(atPath: base)
   }
