@@ -43,17 +43,22 @@ let package = Package(
         .product(name: "Yams", package: "Yams"),
       ]),
 
+    // Generated images (tar layers, OCI layouts) for tests and benchmarks.
+    .target(name: "GrootFixtures", dependencies: ["GrootOCI"]),
+
     // Thin executables.
     .executableTarget(
       name: "groot",
       dependencies: ["GrootCore", "GrootIO", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
     .executableTarget(
       name: "groot-bench",
-      dependencies: ["GrootIO", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+      dependencies: [
+        "GrootIO", "GrootFixtures", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ]),
 
     .testTarget(
       name: "GrootUnitTests",
       dependencies: ["GrootOCI", "GrootReference", "GrootFetch", "GrootUnpack", "GrootCore", "GrootIO"]),
-    .testTarget(name: "GrootIntegrationTests", dependencies: ["GrootIO", "GrootOCI"]),
+    .testTarget(name: "GrootIntegrationTests", dependencies: ["GrootIO", "GrootOCI", "GrootFixtures"]),
   ]
 )

@@ -91,8 +91,10 @@ struct Cleaner {
     report.storeBytesAfter = usage
     logger.info(
       "clean done",
-      metadata: ["layers_removed": "\(report.layersRemoved)", "bytes_freed": "\(report.bytesFreed)",
-        "layers_in_use": "\(report.layersInUse)"])
+      metadata: [
+        "layers_removed": "\(report.layersRemoved)", "bytes_freed": "\(report.bytesFreed)",
+        "layers_in_use": "\(report.layersInUse)",
+      ])
     return report
   }
 

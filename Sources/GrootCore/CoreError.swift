@@ -17,7 +17,8 @@ public enum CoreError: Error, CustomStringConvertible, Equatable {
     case .imagesStillMounted(let ids):
       return "store still has mounted images (\(ids.joined(separator: ", "))): delete them first, or use --force"
     case .inconsistent(let count, let repairable):
-      return "store has \(count) problem\(count == 1 ? "" : "s")" + (repairable ? ": run 'groot check --repair'" : " that need an operator")
+      return "store has \(count) problem\(count == 1 ? "" : "s")"
+        + (repairable ? ": run 'groot check --repair'" : " that need an operator")
     case .foreignMounts(let paths):
       return "refusing to delete the store: file systems are mounted in it (\(paths.joined(separator: ", ")))"
     }

@@ -163,8 +163,10 @@ public struct ImageManager {
     }
     logger.info(
       "image created",
-      metadata: ["id": "\(id)", "image": "\(reference)", "layers_reused": "\(pull.layersReused)",
-        "layers_unpacked": "\(pull.layersUnpacked)", "bytes_unpacked": "\(pull.bytesUnpacked)"])
+      metadata: [
+        "id": "\(id)", "image": "\(reference)", "layers_reused": "\(pull.layersReused)",
+        "layers_unpacked": "\(pull.layersUnpacked)", "bytes_unpacked": "\(pull.bytesUnpacked)",
+      ])
     return RuntimeSpecFragment(
       rootPath: paths.rootfs, env: image.env, mounts: request.mount ? nil : [mountSpec],
       imageConfig: image.configBytes)

@@ -63,7 +63,8 @@ struct StoreChecker {
       }
       let missing = metadata.layers.filter { !store.hasLayer($0) }
       if !missing.isEmpty {
-        record("image \(id) needs missing layers \(missing.map(\.description).joined(separator: ", "))",
+        record(
+          "image \(id) needs missing layers \(missing.map(\.description).joined(separator: ", "))",
           repaired: false, &report)
         continue
       }
@@ -75,7 +76,8 @@ struct StoreChecker {
           let spec = try driver.mountSpec(for: paths, layers: metadata.layers, in: store)
           fixed = (try? driver.mount(spec, at: paths, in: store)) != nil
         }
-        record("image \(id) is not mounted (host restarted?)" + (fixed ? ": mounted again" : ""),
+        record(
+          "image \(id) is not mounted (host restarted?)" + (fixed ? ": mounted again" : ""),
           repaired: fixed, &report)
       }
     }

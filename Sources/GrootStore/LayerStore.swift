@@ -83,21 +83,24 @@ extension Store {
     utimensat(AT_FDCWD, layerPath(id), nil, 0)
   }
 
-  /// When the layer was last used by a create.
+  /// When the layer was last used by a create, in nanoseconds.
   public func layerLastUsed(_ id: Digest) -> Int {
-    (try? FileSystem.lstatIfPresent(layerPath(id)))??.st_mtim.tv_sec ?? 0
+    guard let st = (try? FileSystem.lstatIfPresent(layerPath(id))) ?? nil else { return 0 }
+    return st.st_mtim.tv_sec * 1_000_000_000 + st.st_mtim.tv_nsec
   }
 
   /// Removes a layer, its short link and its lock files. The caller holds the
   /// layer's use lock exclusively and has checked no image needs it.
+  /// The link goes first: killed half-way, a layer without its link is whole
+  /// (links are made again on use), a link without its layer would dangle.
   public func removeLayer(_ id: Digest) throws {
-    try discard(layerPath(id))
     for length in [12, 20, 32, 64] {
       let link = linksPath.appending(path: String(id.hex.prefix(length)))
       var buffer = [CChar](repeating: 0, count: 512)
       let count = readlink(link, &buffer, buffer.count - 1)
       if count > 0, String(cString: buffer).contains(id.hex) { unlink(link) }
     }
+    try discard(layerPath(id))
   }
 
   /// Ids of all published layers.

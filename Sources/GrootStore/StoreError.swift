@@ -24,7 +24,8 @@ public enum StoreError: Error, CustomStringConvertible, Equatable {
     case .imageNotFound(let id):
       return "image '\(id)' not found"
     case .lockTimeout(let what, let seconds):
-      return "timed out after \(Int(seconds))s waiting for \(what); another groot process holds it (retry, or raise --lock-timeout)"
+      return
+        "timed out after \(Int(seconds))s waiting for \(what); another groot process holds it (retry, or raise --lock-timeout)"
     case .notAnImagePath(let path):
       return "'\(path)' is neither an image id nor the path of an image in this store"
     }

@@ -3,7 +3,7 @@
 /// command name.
 enum ArgumentOrder {
   static let globalOptionsWithValue: Set<String> = [
-    
+
     "--store", "--driver", "--config", "--log-level", "--log-file", "--tag",
   ]
 

@@ -1,4 +1,5 @@
 import Foundation
+import GrootFixtures
 import Testing
 
 /// The commands' contract: outputs, errors, and nothing left behind on failure.

@@ -1,4 +1,5 @@
 import Foundation
+import GrootFixtures
 import Testing
 
 /// Layers made to escape the store. Each is refused or contained; nothing is

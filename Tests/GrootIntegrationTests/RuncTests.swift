@@ -1,4 +1,5 @@
 import Foundation
+import GrootFixtures
 import Testing
 
 /// runc runs a process on the root filesystems `create` makes.

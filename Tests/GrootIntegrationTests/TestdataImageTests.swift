@@ -1,4 +1,5 @@
 import Foundation
+import GrootFixtures
 import Testing
 
 /// Every image in ../shared/testdata/oci, created on overlay and checked for the

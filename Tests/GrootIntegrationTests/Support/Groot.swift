@@ -59,7 +59,8 @@ func sh(_ command: String) throws -> Outcome {
 }
 
 /// A store in a fresh temporary directory, deleted when the test ends.
-final class TestStore {
+/// Immutable after init, so safe to share between the threads of a stress test.
+final class TestStore: @unchecked Sendable {
   let base: String
   let path: String
 
@@ -143,4 +144,18 @@ func inode(_ path: String) throws -> UInt64 {
 func fileExists(_ path: String) -> Bool {
   var st = stat()
   return lstat(path, &st) == 0
+}
+
+/// A value shared by the threads of a test, behind a lock.
+final class Locked<Value>: @unchecked Sendable {
+  private var value: Value
+  private let lock = NSLock()
+
+  init(_ value: Value) { self.value = value }
+
+  func withValue<T>(_ body: (inout Value) -> T) -> T {
+    lock.lock()
+    defer { lock.unlock() }
+    return body(&value)
+  }
 }

@@ -1,28 +1,33 @@
 import Foundation
 import GrootOCI
 
-/// Builds OCI image layouts in a test's directory: real digests, real files.
-struct LayoutBuilder {
-  let path: String
+/// Builds OCI image layouts on disk: real digests, real files.
+public struct LayoutBuilder {
+  public let path: String
   private var layers: [(descriptor: [String: Any], diffID: String)] = []
-  var env = ["PATH=/bin"]
-  var manifestMediaType = "application/vnd.oci.image.manifest.v1+json"
+  public var env = ["PATH=/bin"]
+  public var manifestMediaType = "application/vnd.oci.image.manifest.v1+json"
 
-  init(path: String) throws {
+  public init(path: String) throws {
     self.path = path
     try FileManager.default.createDirectory(atPath: path + "/blobs/sha256", withIntermediateDirectories: true)
     try write(Array(#"{"imageLayoutVersion":"1.0.0"}"#.utf8), to: path + "/oci-layout")
   }
 
   /// Adds a layer from an uncompressed tar, compressed as asked.
-  mutating func addLayer(tar: [UInt8], compression: String = "none", mediaType: String? = nil) throws {
+  public mutating func addLayer(tar: [UInt8], compression: String = "none", mediaType: String? = nil) throws {
     let diffID = Digest(of: tar)
     var blob = tar
     var type = "application/vnd.oci.image.layer.v1.tar"
     if compression != "none" {
       let input = path + "/.tmp-layer"
       try write(tar, to: input)
-      try sh("\(compression) -q -f '\(input)'")
+      let process = Process()
+      process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+      process.arguments = [compression, "-q", "-f", input]
+      try process.run()
+      process.waitUntilExit()
+      guard process.terminationStatus == 0 else { throw CocoaError(.fileWriteUnknown) }
       let suffix = compression == "gzip" ? ".gz" : ".zst"
       blob = Array(try Data(contentsOf: URL(fileURLWithPath: input + suffix)))
       try FileManager.default.removeItem(atPath: input + suffix)
@@ -35,7 +40,7 @@ struct LayoutBuilder {
 
   /// Writes config, manifest and index.json; returns the manifest's digest.
   @discardableResult
-  func finish(tag: String? = "latest") throws -> Digest {
+  public func finish(tag: String? = "latest") throws -> Digest {
     let config: [String: Any] = [
       "architecture": "amd64", "os": "linux", "config": ["Env": env],
       "rootfs": ["type": "layers", "diff_ids": layers.map(\.diffID)],
@@ -61,7 +66,7 @@ struct LayoutBuilder {
   }
 
   @discardableResult
-  func putBlob(_ bytes: [UInt8]) throws -> Digest {
+  public func putBlob(_ bytes: [UInt8]) throws -> Digest {
     let digest = Digest(of: bytes)
     try write(bytes, to: "\(path)/blobs/sha256/\(digest.hex)")
     return digest
@@ -77,7 +82,9 @@ struct LayoutBuilder {
 }
 
 /// A one-layer layout from a tar, in a fresh directory under `base`.
-func layout(in base: String, name: String = "layout-\(UUID().uuidString.prefix(6))", tar: TarWriter) throws -> String {
+public func layout(in base: String, name: String = "layout-\(UUID().uuidString.prefix(6))", tar: TarWriter) throws
+  -> String
+{
   var builder = try LayoutBuilder(path: "\(base)/\(name)")
   try builder.addLayer(tar: tar.archive())
   try builder.finish()

@@ -1,11 +1,13 @@
 import Foundation
 
-/// Writes ustar archives byte by byte, so tests can make layers no well-behaved
-/// tool would: `..` names, absolute paths, links that point out.
-struct TarWriter {
-  private(set) var bytes: [UInt8] = []
+/// Writes ustar archives byte by byte, so tests and benchmarks can make layers no
+/// well-behaved tool would: `..` names, absolute paths, links that point out.
+public struct TarWriter {
+  public private(set) var bytes: [UInt8] = []
 
-  enum TypeFlag: UInt8 {
+  public init() {}
+
+  public enum TypeFlag: UInt8 {
     case file = 0x30
     case hardlink = 0x31
     case symlink = 0x32
@@ -14,27 +16,27 @@ struct TarWriter {
     case fifo = 0x36
   }
 
-  mutating func file(_ name: String, _ content: String = "", mode: Int = 0o644, uid: Int = 0) {
+  public mutating func file(_ name: String, _ content: String = "", mode: Int = 0o644, uid: Int = 0) {
     let data = Array(content.utf8)
     header(name, type: .file, size: data.count, mode: mode, uid: uid)
     bytes += data
     bytes += [UInt8](repeating: 0, count: (512 - data.count % 512) % 512)
   }
 
-  mutating func directory(_ name: String, mode: Int = 0o755) {
+  public mutating func directory(_ name: String, mode: Int = 0o755) {
     header(name, type: .directory, mode: mode)
   }
 
-  mutating func symlink(_ name: String, to target: String) {
+  public mutating func symlink(_ name: String, to target: String) {
     header(name, type: .symlink, mode: 0o777, link: target)
   }
 
-  mutating func hardlink(_ name: String, to target: String) {
+  public mutating func hardlink(_ name: String, to target: String) {
     header(name, type: .hardlink, link: target)
   }
 
   /// The end-of-archive marker.
-  func archive() -> [UInt8] { bytes + [UInt8](repeating: 0, count: 1024) }
+  public func archive() -> [UInt8] { bytes + [UInt8](repeating: 0, count: 1024) }
 
   private mutating func header(
     _ name: String, type: TypeFlag, size: Int = 0, mode: Int = 0o644, uid: Int = 0, link: String = ""

@@ -1,0 +1,249 @@
+import Foundation
+import GrootFixtures
+import Testing
+
+/// Many groot processes on one store, and groot processes killed at random
+/// moments: the store never corrupts, and the next command repairs what a killed
+/// one left.
+@Suite("Concurrency and crash safety", .serialized)
+struct ConcurrencyTests {
+  /// Images the workers share, with a file each must show.
+  static let images: [(reference: String, marker: String)] = [
+    ("oci://\(Project.image("busybox-1.25"))", "bin/busybox"),
+    ("oci://\(Project.image("grootfs-busybox"))", "file-3"),
+    ("oci://\(Project.image("empty")):v0.1.1", "hello"),
+    ("oci://\(Project.image("alpine"))", "etc/alpine-release"),
+    ("oci://\(Project.image("opq-whiteouts-busybox"))", "var/istillexist"),
+  ]
+
+  /// Whole-store invariants: every image whole and mounted, nothing else mounted,
+  /// `groot check` finds nothing.
+  static func expectConsistent(
+    _ store: TestStore, live: [String: Int], sourceLocation: SourceLocation = #_sourceLocation
+  )
+    throws
+  {
+    let listed = try store.groot("list").stdout.split(separator: "\n").map { String($0.split(separator: "/").last!) }
+    #expect(Set(listed) == Set(live.keys), sourceLocation: sourceLocation)
+    for (id, image) in live {
+      #expect(fileExists(store.rootfs(id) + "/" + images[image].marker), "\(id)", sourceLocation: sourceLocation)
+    }
+    #expect(Set(try store.mountPoints()) == Set(live.keys.map(store.rootfs)), sourceLocation: sourceLocation)
+    let check = try store.groot("check")
+    #expect(check.status == 0, "\(check.stdout)\(check.stderr)", sourceLocation: sourceLocation)
+  }
+
+  @Test("8 workers create, delete and clean at random on shared images")
+  func stress() throws {
+    let store = try TestStore()
+    let workers = 8
+    let deadline = Date().addingTimeInterval(20)
+    let shared = Locked((live: [String: Int](), failures: [String](), operations: 0))
+    DispatchQueue.concurrentPerform(iterations: workers) { worker in
+      var generator = SystemRandomNumberGenerator()
+      var mine: [String: Int] = [:]
+      var count = 0
+      while Date() < deadline {
+        count += 1
+        let roll = Int.random(in: 0..<10, using: &generator)
+        let outcome: Outcome?
+        if roll < 5 || mine.isEmpty {
+          let image = Int.random(in: 0..<Self.images.count, using: &generator)
+          let id = "w\(worker)-\(count)"
+          outcome = try? store.groot("create", Self.images[image].reference, id)
+          if outcome?.status == 0 { mine[id] = image }
+        } else if roll < 8 {
+          let id = mine.keys.randomElement(using: &generator)!
+          outcome = try? store.groot("delete", id)
+          if outcome?.status == 0 { mine[id] = nil }
+        } else {
+          outcome = try? store.groot("clean")
+        }
+        if outcome?.status != 0 {
+          shared.withValue { $0.failures.append(outcome?.stderr ?? "could not run groot") }
+        }
+      }
+      shared.withValue {
+        $0.live.merge(mine) { $1 }
+        $0.operations += count
+      }
+    }
+    let (live, failures, operations) = shared.withValue { $0 }
+    print("stress: \(workers) workers ran \(operations) commands; \(live.count) images live at the end")
+    #expect(failures.isEmpty, "\(failures.prefix(5))")
+    #expect(operations > 40)
+    try Self.expectConsistent(store, live: live)
+    // Every layer an image needs is there, and a clean now keeps them all.
+    #expect(try store.groot("clean").status == 0)
+    try Self.expectConsistent(store, live: live)
+  }
+
+  @Test("SIGKILL at random moments during create and clean; the next command repairs")
+  func killAtRandomMoments() throws {
+    let store = try TestStore()
+    var live: [String: Int] = [:]
+    // How long a cold create of the biggest image takes, to spread kill points over it.
+    let started = Date()
+    _ = try store.create(Self.images[3].reference, "timing")
+    let coldCreate = Date().timeIntervalSince(started)
+    #expect(try store.groot("delete", "timing").status == 0)
+
+    var killPoints = 0
+    var midUnpack = 0
+    var midImage = 0
+    for round in 0..<40 {
+      // Cold: no layers cached, so the kill can land in an unpack.
+      #expect(try store.groot("clean").status == 0)
+      let image = round % 2 == 0 ? 3 : 1
+      let process = try Self.start(store, ["create", Self.images[image].reference, "k\(round)"])
+      usleep(UInt32.random(in: 0...UInt32(coldCreate * 1_000_000)))
+      kill(process.processIdentifier, SIGKILL)
+      process.waitUntilExit()
+      killPoints += 1
+      let tmp = try FileManager.default.contentsOfDirectory(atPath: store.path + "/tmp")
+      if tmp.contains(where: { $0.hasPrefix("layer-") }) { midUnpack += 1 }
+      if tmp.contains(where: { $0.hasPrefix("image-") }) { midImage += 1 }
+      if process.terminationReason == Process.TerminationReason.exit && process.terminationStatus == 0 {
+        live["k\(round)"] = image
+      }
+
+      // The next command succeeds and leaves a consistent store.
+      _ = try store.create(Self.images[2].reference, "after-\(round)")
+      live["after-\(round)"] = 2
+      try Self.expectConsistent(store, live: live)
+    }
+
+    var cleanKills = 0
+    for round in 0..<20 {
+      // Unused layers to clean: create two images, delete them.
+      for (index, image) in [3, 4].enumerated() {
+        _ = try store.create(Self.images[image].reference, "c\(round)-\(index)")
+        #expect(try store.groot("delete", "c\(round)-\(index)").status == 0)
+      }
+      let process = try Self.start(store, ["clean"])
+      usleep(UInt32.random(in: 0...30_000))
+      kill(process.processIdentifier, SIGKILL)
+      process.waitUntilExit()
+      cleanKills += 1
+      _ = try store.create(Self.images[0].reference, "after-clean-\(round)")
+      live["after-clean-\(round)"] = 0
+      try Self.expectConsistent(store, live: live)
+    }
+    print(
+      "kill test: \(killPoints + cleanKills) kill points (\(killPoints) during create: \(midUnpack) mid-unpack, \(midImage) mid-image; \(cleanKills) during clean)"
+    )
+    #expect(midUnpack > 0)
+  }
+
+  static func start(_ store: TestStore, _ arguments: [String]) throws -> Process {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: Project.grootBinary)
+    process.arguments = ["--store", store.path] + arguments
+    process.standardOutput = FileHandle.nullDevice
+    process.standardError = FileHandle.nullDevice
+    try process.run()
+    return process
+  }
+
+  @Test("two creates of the same layers unpack each layer once")
+  func concurrentCreatesShareUnpack() throws {
+    let store = try TestStore()
+    let logs = (0..<4).map { store.base + "/log-\($0)" }
+    DispatchQueue.concurrentPerform(iterations: 4) { index in
+      _ = try? store.groot(
+        "--log-level", "debug", "--log-file", logs[index], "create", Self.images[1].reference, "same-\(index)")
+    }
+    let unpacked = try logs.map { try String(contentsOfFile: $0, encoding: .utf8) }.joined()
+      .split(separator: "\n").filter { $0.contains("layer unpacked") }
+    #expect(unpacked.count == 4)  // grootfs-busybox has 4 layers; each unpacked by one process
+    try Self.expectConsistent(store, live: ["same-0": 1, "same-1": 1, "same-2": 1, "same-3": 1])
+  }
+}
+
+/// `clean`: threshold, layers in use, freed bytes, --with-clean.
+@Suite("Clean")
+struct CleanTests {
+  static func report(_ outcome: Outcome) throws -> [String: Int] {
+    try JSONSerialization.jsonObject(with: Data(outcome.stdout.utf8)) as! [String: Int]
+  }
+
+  static func layerCount(_ store: TestStore) throws -> Int {
+    try FileManager.default.contentsOfDirectory(atPath: store.path + "/layers").count
+  }
+
+  @Test("layers in use stay; unused ones go; freed bytes are reported")
+  func cleanRemovesOnlyUnused() throws {
+    let store = try TestStore()
+    _ = try store.create("oci://\(Project.image("busybox-1.25"))", "kept")
+    _ = try store.create("oci://\(Project.image("grootfs-busybox"))", "gone")
+    #expect(try store.groot("delete", "gone").status == 0)
+    let before = try sh("du -sB1 \(store.path)/layers | cut -f1").stdout
+    let report = try Self.report(try store.groot("clean"))
+    let after = try sh("du -sB1 \(store.path)/layers | cut -f1").stdout
+    #expect(report["layers_removed"] == 4)
+    let measured =
+      Int(before.trimmingCharacters(in: .whitespacesAndNewlines))!
+      - Int(after.trimmingCharacters(in: .whitespacesAndNewlines))!
+    #expect(abs(report["bytes_freed"]! - measured) <= measured / 20 + 16384, "\(report) vs \(measured)")
+    #expect(try Self.layerCount(store) == 1)
+    #expect(fileExists(store.rootfs("kept") + "/bin/busybox"))
+    #expect(try store.groot("check").status == 0)
+  }
+
+  @Test("the threshold is respected, least recently used first")
+  func threshold() throws {
+    let store = try TestStore()
+    _ = try store.create("oci://\(Project.image("alpine"))", "old")
+    _ = try store.create("oci://\(Project.image("grootfs-busybox"))", "new")
+    for id in ["old", "new"] { #expect(try store.groot("delete", id).status == 0) }
+    let alpineLayer = "5af4f8f59b764c64c6def53f52ada809fe38d528441d08d01c206dfb3fc3b691"
+
+    let high = try Self.report(try store.groot("clean", "--threshold-bytes", "1000000000"))
+    #expect(high["layers_removed"] == 0)
+    #expect(try Self.layerCount(store) == 5)
+
+    // Just under what the store uses: removing the oldest layer (alpine's) is enough.
+    let usage = high["store_bytes_before"]!
+    let some = try Self.report(try store.groot("clean", "--threshold-bytes", "\(usage - 1)"))
+    #expect(some["layers_removed"] == 1)
+    #expect(!fileExists(store.path + "/layers/" + alpineLayer))
+    #expect(try Self.layerCount(store) == 4)
+    #expect(some["store_bytes_after"]! <= usage - 1)
+  }
+
+  @Test("create --with-clean removes unused layers but never the new image's")
+  func withClean() throws {
+    let store = try TestStore()
+    _ = try store.create("oci://\(Project.image("alpine"))", "a")
+    _ = try store.create("oci://\(Project.image("empty")):v0.1.1", "e")
+    for id in ["a", "e"] { #expect(try store.groot("delete", id).status == 0) }
+    let alpineLayer = store.path + "/layers/5af4f8f59b764c64c6def53f52ada809fe38d528441d08d01c206dfb3fc3b691"
+    let inodeBefore = try inode(alpineLayer)
+    _ = try store.create("oci://\(Project.image("alpine"))", "again", ["--with-clean"])
+    #expect(try inode(alpineLayer) == inodeBefore)  // reused, not removed and unpacked again
+    #expect(try Self.layerCount(store) == 1)  // empty's two layers were cleaned
+    #expect(
+      try String(contentsOfFile: store.rootfs("again") + "/etc/alpine-release", encoding: .utf8).hasPrefix("3.19"))
+  }
+
+  @Test("check reports left-over work and repairs it")
+  func checkRepairs() throws {
+    let store = try TestStore()
+    _ = try store.create("oci://\(Project.image("busybox-1.25"))", "x")
+    // What a killed create leaves: an abandoned work dir with a mount in it.
+    let abandoned = store.path + "/tmp/image-1-abandoned"
+    try sh("mkdir -p \(abandoned)/rootfs && mount -t tmpfs none \(abandoned)/rootfs")
+    try sh("umount \(store.rootfs("x"))")  // as after a reboot
+    let check = try store.groot("check")
+    #expect(check.status == 1)
+    for problem in ["left-over work", "orphan mount \(abandoned)/rootfs", "image x is not mounted"] {
+      #expect(check.stdout.contains(problem), "\(check.stdout)")
+    }
+    #expect(check.stderr == "groot: store has 3 problems: run 'groot check --repair'\n")
+    let repair = try store.groot("check", "--repair")
+    #expect(repair.status == 0, "\(repair.stdout)\(repair.stderr)")
+    #expect(!fileExists(abandoned))
+    #expect(try store.mountPoints() == [store.rootfs("x")])
+    #expect(fileExists(store.rootfs("x") + "/bin/busybox"))
+  }
+}
