@@ -11,7 +11,7 @@ import GrootIO
 struct GrootBench: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "groot-bench", abstract: "Benchmarks groot beside a peer in the same run.",
-    subcommands: [WarmCreate.self], defaultSubcommand: WarmCreate.self)
+    subcommands: [WarmCreate.self, Clean.self], defaultSubcommand: WarmCreate.self)
 }
 
 struct WarmCreate: ParsableCommand {
@@ -121,6 +121,14 @@ func timed(_ body: () throws -> Void) rethrows -> Double {
 /// posix_spawn + waitpid: the least overhead a process start can have, so both
 /// sides of a comparison pay the same for it. Output goes to /dev/null.
 func spawn(_ path: String, _ arguments: [String]) throws {
+  let pid = try start(path, arguments)
+  guard try wait(pid, blocking: true) == 0 else {
+    throw BenchError("\(path) \(arguments.joined(separator: " ")) failed")
+  }
+}
+
+/// Starts a process; returns its pid.
+func start(_ path: String, _ arguments: [String]) throws -> pid_t {
   var actions = posix_spawn_file_actions_t()
   posix_spawn_file_actions_init(&actions)
   defer { posix_spawn_file_actions_destroy(&actions) }
@@ -130,9 +138,18 @@ func spawn(_ path: String, _ arguments: [String]) throws {
   var pid: pid_t = 0
   let status = posix_spawn(&pid, path, &actions, nil, argv, environ)
   guard status == 0 else { throw BenchError("cannot start \(path): \(String(cString: strerror(status)))") }
-  var exit: Int32 = 0
-  while waitpid(pid, &exit, 0) < 0 && errno == EINTR {}
-  guard exit == 0 else { throw BenchError("\(path) \(arguments.joined(separator: " ")) failed (status \(exit))") }
+  return pid
+}
+
+/// The exit status of `pid`, or nil while it runs (when not blocking).
+func wait(_ pid: pid_t, blocking: Bool) throws -> Int32? {
+  var status: Int32 = 0
+  while true {
+    let result = waitpid(pid, &status, blocking ? 0 : WNOHANG)
+    if result == pid { return status }
+    if result == 0 { return nil }
+    if errno != EINTR { throw BenchError("waitpid failed") }
+  }
 }
 
 GrootBench.main()
