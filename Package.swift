@@ -32,7 +32,7 @@ let package = Package(
     .target(name: "GrootSource", dependencies: ["GrootIO", "GrootOCI", "GrootReference", "GrootFetch"]),
     .target(name: "GrootUnpack", dependencies: ["GrootIO", "CArchive", "CGrootSys"]),
     .target(name: "GrootStore", dependencies: ["GrootIO", "GrootOCI", "CGrootSys"]),
-    .target(name: "GrootDriver", dependencies: ["GrootIO", "GrootStore", "CGrootSys"]),
+    .target(name: "GrootDriver", dependencies: ["GrootIO", "GrootStore", "GrootUnpack", "GrootOCI", "CGrootSys"]),
     .target(name: "GrootOutput", dependencies: ["GrootDriver"]),
     .target(
       name: "GrootCore",

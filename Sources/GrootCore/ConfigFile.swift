@@ -35,9 +35,11 @@ public struct ConfigFile: Decodable, Equatable {
 
   public struct Init: Decodable, Equatable {
     public var storeSizeBytes: Int64?
+    public var storeFileSystem: String?
 
     enum CodingKeys: String, CodingKey {
       case storeSizeBytes = "store_size_bytes"
+      case storeFileSystem = "store_filesystem"
     }
   }
 

@@ -49,17 +49,38 @@ public struct ImageManager {
 
   // MARK: - Store
 
-  public func initStore(uidMappings: [IDMapping], gidMappings: [IDMapping], storeSizeBytes: Int64) throws {
-    guard storeSizeBytes == 0 else {
-      throw CoreError.unsupported(
-        "--store-size-bytes (a loop-mounted backing store) is not supported by this build yet")
+  /// Creates the store; with `storeSizeBytes` on a backing file of that size
+  /// (btrfs, or XFS), loop-mounted at the store. Running it again is harmless, and
+  /// mounts the backing file again after a restart.
+  public func initStore(
+    uidMappings: [IDMapping], gidMappings: [IDMapping], storeSizeBytes: Int64, storeFileSystem: String
+  ) throws {
+    let driver = try ImageDrivers.driver(named: settings.driver)
+    guard BackingStore.fileSystems.contains(storeFileSystem) else {
+      throw BackingStoreError.unknownFileSystem(storeFileSystem)
     }
-    _ = try ImageDrivers.driver(named: settings.driver)
+    var backing: BackingStoreInfo?
+    if storeSizeBytes > 0 || FileSystem.exists(BackingStore.file(for: settings.storePath)) {
+      let existing = (try? Store.open(at: settings.storePath))?.configuration.backingStore
+      backing = try BackingStore.attach(
+        store: settings.storePath, sizeBytes: existing?.sizeBytes ?? storeSizeBytes,
+        fileSystem: existing?.fileSystem ?? storeFileSystem)
+    }
     let configuration = StoreConfiguration(
-      driver: settings.driver,
-      uidMappings: uidMappings, gidMappings: gidMappings)
-    _ = try Store.initialize(at: settings.storePath, configuration: configuration)
+      driver: driver.name, uidMappings: uidMappings, gidMappings: gidMappings, backingStore: backing)
+    let store = try Store.initialize(at: settings.storePath, configuration: configuration)
+    // Quotas on whenever the store is btrfs: limits and stats need qgroups.
+    let kind = try FileSystemKind(path: store.path)
+    if kind == .btrfs && !Btrfs.quotaEnabled(store.path) { try Btrfs.enableQuota(store.path) }
+    if driver is BtrfsDriver && kind != .btrfs {
+      throw DriverError.needsBtrfsStore(store: store.path, fileSystem: kind.description)
+    }
     logger.info("store initialized", metadata: ["store": "\(settings.storePath)"])
+  }
+
+  /// `{"capacity": N}`: the size of the store's file system.
+  public func capacity() throws -> Int64 {
+    try Store.open(at: settings.storePath).capacity()
   }
 
   /// Removes the store. Mounted images make it refuse unless `force`, which
@@ -67,7 +88,9 @@ public struct ImageManager {
   public func deleteStore(force: Bool) throws {
     guard FileSystem.exists(settings.storePath) else { return }
     var lock: FileLock?
+    var backing: BackingStoreInfo?
     if let store = try? Store.open(at: settings.storePath) {
+      backing = store.configuration.backingStore
       lock = try store.lockStore(.exclusive, timeout: settings.lockTimeout)
       try store.recover()
       let driver = try ImageDrivers.driver(named: store.configuration.driver)
@@ -81,7 +104,12 @@ public struct ImageManager {
       }
     }
     let mounted = try MountTable.mounts(under: settings.storePath).map(\.mountPoint)
+      .filter { $0 != settings.storePath || backing == nil }
     guard mounted.isEmpty else { throw CoreError.foreignMounts(mounted) }
+    if let backing {
+      lock?.release()
+      try BackingStore.detach(store: settings.storePath, info: backing)
+    }
     try FileSystem.removeTree(settings.storePath)
     withExtendedLifetime(lock) {}
     logger.info("store deleted", metadata: ["store": "\(settings.storePath)"])
@@ -113,17 +141,17 @@ public struct ImageManager {
     let driver = try ImageDrivers.driver(named: store.configuration.driver)
     let id = try ImageID(request.id)
     guard !store.hasImage(id) else { throw StoreError.imageExists(id.value) }
-    if request.diskLimitBytes > 0 {
-      throw DriverError.diskLimitUnsupported(
-        store: store.path, fileSystem: try FileSystemKind(path: store.path).description)
-    }
+    let limit =
+      request.diskLimitBytes > 0
+      ? DiskLimit(bytes: request.diskLimitBytes, excludeImage: request.excludeImageFromQuota) : nil
+    try driver.checkLimit(limit, store: store)
     let reference = try ImageReference(parsing: request.image)
     let source = try ImageSources.source(for: reference)
     let image = try source.resolve()
     for warning in image.warnings { logger.warning("\(warning)") }
 
     let puller = LayerPuller(
-      store: store, source: source, verify: !request.skipLayerValidation, whiteouts: .overlay,
+      store: store, source: source, verify: !request.skipLayerValidation, driver: driver,
       lockTimeout: settings.lockTimeout, logger: logger)
     let layers = image.layers.map(\.id)
     let layerLocks = try puller.lockLayers(image)
@@ -141,18 +169,18 @@ public struct ImageManager {
     // locked-then-abandoned tmp/ entry for recovery.
     let paths = store.imagePaths(id)
     let mountSpec = try driver.mountSpec(for: paths, layers: layers, in: store)
-    let work = try store.makeWorkDirectory(purpose: "image")
+    let work = try store.makeWorkDirectory(purpose: "image", subvolume: driver.imageRootIsSubvolume(limit: limit))
     let workPaths = ImagePaths(root: work.path)
     var mounted = false
     do {
-      try driver.prepare(workPaths)
+      try driver.prepare(workPaths, layers: layers, limit: limit, store: store)
       let metadata = ImageMetadata(
         id: id.value, reference: reference.description, driver: driver.name, layers: layers,
         manifestDigest: image.manifestDigest, configDigest: image.configDigest, env: image.env,
-        mounted: request.mount)
+        mounted: request.mount && mountSpec != nil)
       try store.writeImageMetadata(metadata, in: workPaths)
-      if request.mount {
-        try driver.mount(try driver.mountSpec(for: workPaths, layers: layers, in: store), at: workPaths, in: store)
+      if request.mount, let spec = try driver.mountSpec(for: workPaths, layers: layers, in: store) {
+        try driver.mount(spec, at: workPaths, in: store)
         mounted = true
       }
       try store.publishImage(from: work, as: id)
@@ -168,7 +196,7 @@ public struct ImageManager {
         "layers_unpacked": "\(pull.layersUnpacked)", "bytes_unpacked": "\(pull.bytesUnpacked)",
       ])
     return RuntimeSpecFragment(
-      rootPath: paths.rootfs, env: image.env, mounts: request.mount ? nil : [mountSpec],
+      rootPath: paths.rootfs, env: image.env, mounts: request.mount ? nil : mountSpec.map { [$0] },
       imageConfig: image.configBytes)
   }
 
@@ -200,11 +228,8 @@ public struct ImageManager {
     let store = try Store.open(at: settings.storePath)
     let id = try store.imageID(named: argument)
     let metadata = try store.imageMetadata(id)
-    let exclusive = try FileSystem.diskUsage(store.imagePaths(id).upper)
-    var layers: Int64 = 0
-    for layer in metadata.layers {
-      layers += try store.layerMetadata(layer).diskUsage
-    }
-    return ImageStatsOutput(total: layers + exclusive, exclusive: exclusive)
+    let driver = try ImageDrivers.driver(named: store.configuration.driver)
+    let usage = try driver.stats(store.imagePaths(id), layers: metadata.layers, store: store)
+    return ImageStatsOutput(total: usage.total, exclusive: usage.exclusive)
   }
 }

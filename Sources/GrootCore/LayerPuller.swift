@@ -1,3 +1,4 @@
+import GrootDriver
 import GrootIO
 import GrootOCI
 import GrootSource
@@ -24,7 +25,7 @@ struct LayerPuller {
   let store: Store
   let source: ImageSource
   let verify: Bool
-  let whiteouts: WhiteoutMode
+  let driver: ImageDriver
   let lockTimeout: Double
   let logger: Logger
 
@@ -49,29 +50,30 @@ struct LayerPuller {
         summary.layersReused += 1
         continue
       }
-      let lower = image.layers[..<position].reversed().map { store.layerDiffPath($0.id) }
-      let bytes = try unpack(layer, lowerLayers: lower, reference: image.reference.description)
+      let below = image.layers[..<position].reversed().map { store.layerDiffPath($0.id) }
+      let bytes = try unpack(layer, below: below, reference: image.reference.description)
       summary.layersUnpacked += 1
       summary.bytesUnpacked += bytes
     }
     return summary
   }
 
-  private func unpack(_ layer: LayerSource, lowerLayers: [String], reference: String) throws -> Int64 {
+  /// `below`: the diff directories of the layers under this one, nearest first.
+  private func unpack(_ layer: LayerSource, below: [String], reference: String) throws -> Int64 {
     let work = try store.makeWorkDirectory(purpose: "layer")
     do {
       let diff = work.path.appending(path: "diff")
-      try FileSystem.makeDirectory(diff, mode: 0o755)
+      try driver.makeLayerDirectory(diff, parent: below.first)
       let reader: LayerEntryReader
       switch try source.openLayer(layer, verify: verify) {
       case .tar(let stream): reader = try TarReader(stream: stream)
       case .directory(let path): reader = try DirectoryReader(path: path)
       }
       let options = UnpackOptions(
-        whiteouts: whiteouts,
+        whiteouts: driver.whiteouts,
         uidMappings: store.configuration.uidMappings,
         gidMappings: store.configuration.gidMappings,
-        lowerLayers: lowerLayers)
+        lowerLayers: driver.unpacksLayersSeparately ? below : [])
       let result: UnpackSummary
       do {
         result = try Unpacker(into: diff, options: options).unpack(reader)

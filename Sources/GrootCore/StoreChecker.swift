@@ -72,8 +72,7 @@ struct StoreChecker {
       shouldBeMounted.insert(paths.rootfs)
       if !mounted.contains(paths.rootfs) {
         var fixed = false
-        if repair {
-          let spec = try driver.mountSpec(for: paths, layers: metadata.layers, in: store)
+        if repair, let spec = try driver.mountSpec(for: paths, layers: metadata.layers, in: store) {
           fixed = (try? driver.mount(spec, at: paths, in: store)) != nil
         }
         record(

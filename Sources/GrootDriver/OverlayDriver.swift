@@ -1,6 +1,7 @@
 import GrootIO
 import GrootOCI
 import GrootStore
+import GrootUnpack
 
 #if canImport(Glibc)
   import Glibc
@@ -19,16 +20,57 @@ public struct OverlayDriver: ImageDriver {
   static let shortLinkLength = 12
 
   public var name: String { "overlay" }
+  public var whiteouts: WhiteoutMode { .overlay }
+  public var unpacksLayersSeparately: Bool { true }
 
   public init() {}
 
-  public func prepare(_ paths: ImagePaths) throws {
+  public func makeLayerDirectory(_ path: String, parent: String?) throws {
+    try FileSystem.makeDirectory(path, mode: 0o755)
+  }
+
+  /// Limits need the store on btrfs with quotas on (the image directory becomes a
+  /// subvolume with a qgroup limit). XFS project quotas need kernel support this
+  /// build cannot test, so XFS is refused; so is anything else.
+  public func checkLimit(_ limit: DiskLimit?, store: Store) throws {
+    guard limit != nil else { return }
+    switch try FileSystemKind(path: store.path) {
+    case .btrfs:
+      guard Btrfs.quotaEnabled(store.path) else { throw DriverError.quotaDisabled(store: store.path) }
+    case .xfs:
+      throw DriverError.xfsQuotaUnavailable(store: store.path)
+    case let other:
+      throw DriverError.diskLimitUnsupported(store: store.path, fileSystem: other.description)
+    }
+  }
+
+  public func imageRootIsSubvolume(limit: DiskLimit?) -> Bool { limit != nil }
+
+  public func prepare(_ paths: ImagePaths, layers: [Digest], limit: DiskLimit?, store: Store) throws {
     try FileSystem.makeDirectory(paths.upper, mode: 0o755)
     try FileSystem.makeDirectory(paths.work, mode: 0o700)
     try FileSystem.makeDirectory(paths.rootfs, mode: 0o755)
+    guard let limit else { return }
+    // The upper dir holds only what the container writes; without
+    // --exclude-image-from-quota the image's own size is taken off the limit
+    // (GrootFS's rule for overlay).
+    var bytes = limit.bytes
+    if !limit.excludeImage {
+      let image = try store.layersDiskUsage(layers)
+      guard image < limit.bytes else { throw DriverError.limitBelowImageSize(limit: limit.bytes, image: image) }
+      bytes -= image
+    }
+    try Btrfs.limit(paths.root, bytes: UInt64(bytes), exclusive: false)
   }
 
-  public func mountSpec(for paths: ImagePaths, layers: [Digest], in store: Store) throws -> MountSpec {
+  public func stats(_ paths: ImagePaths, layers: [Digest], store: Store) throws -> (total: Int64, exclusive: Int64) {
+    let exclusive =
+      Btrfs.isSubvolume(paths.root)
+      ? try Btrfs.usage(paths.root).exclusive : try FileSystem.diskUsage(paths.upper)
+    return (try store.layersDiskUsage(layers) + exclusive, exclusive)
+  }
+
+  public func mountSpec(for paths: ImagePaths, layers: [Digest], in store: Store) throws -> MountSpec? {
     let links = try layers.reversed().map { try shortLink(for: $0, in: store) }
     let relative = options(lower: links.isEmpty ? ["empty"] : links, paths: paths, store: store, absolute: false)
     let length = relative.joined(separator: ",").utf8.count

@@ -1,3 +1,4 @@
+import CGrootSys
 import Foundation
 
 #if canImport(Glibc)
@@ -101,11 +102,16 @@ public enum FileSystem {
       if errno == ENOENT { return }
       throw SystemError("open", displayPath)
     }
-    // A mount point inside (a leaked rootfs mount) is refused, never emptied.
+    // Another device below: a btrfs subvolume is deleted whole; a mount point (a
+    // leaked rootfs mount) is refused, never emptied through.
     var parentStat = stat()
     var childStat = stat()
     if fstat(parentFD, &parentStat) == 0, fstat(fd, &childStat) == 0, parentStat.st_dev != childStat.st_dev {
       close(fd)
+      if groot_is_mount_root(parentFD, name) == 0 && UInt64(childStat.st_ino) == Btrfs.subvolumeRootInode {
+        try Btrfs.deleteSubvolume(in: parentFD, name: name, displayPath: displayPath)
+        return
+      }
       throw SystemError("remove (a file system is mounted there)", displayPath, errno: EBUSY)
     }
     guard let directory = fdopendir(fd) else {

@@ -64,7 +64,10 @@ public final class Store {
   /// Opens an initialized store.
   public static func open(at path: String) throws -> Store {
     let configPath = path.appending(path: configName)
-    guard FileSystem.exists(configPath) else { throw StoreError.notInitialized(path) }
+    guard FileSystem.exists(configPath) else {
+      if FileSystem.exists(path + ".backing-store") { throw StoreError.backingStoreNotMounted(path) }
+      throw StoreError.notInitialized(path)
+    }
     return Store(path: path, configuration: try readMetadata(StoreConfiguration.self, at: configPath))
   }
 
@@ -86,8 +89,15 @@ public final class Store {
 
   /// A fresh directory under tmp/ for work that is renamed into place when done;
   /// locked while this process works in it.
-  public func makeWorkDirectory(purpose: String) throws -> WorkDirectory {
-    try WorkDirectory(in: temporaryPath, purpose: purpose)
+  public func makeWorkDirectory(purpose: String, subvolume: Bool = false) throws -> WorkDirectory {
+    try WorkDirectory(in: temporaryPath, purpose: purpose, subvolume: subvolume)
+  }
+
+  /// Bytes the store's file system holds in all (its backing store's size).
+  public func capacity() throws -> Int64 {
+    var info = statvfs()
+    guard statvfs(path, &info) == 0 else { throw SystemError("statvfs", path) }
+    return Int64(info.f_blocks) * Int64(info.f_frsize)
   }
 
   /// Removes a directory by first renaming it into tmp/ (so it vanishes from its
@@ -107,12 +117,32 @@ public struct StoreConfiguration: Codable, Equatable, Sendable {
   public var driver: String
   public var uidMappings: [IDMapping]
   public var gidMappings: [IDMapping]
+  /// The loop-mounted file the store lives on, when init-store made one.
+  public var backingStore: BackingStoreInfo?
 
-  public init(driver: String, uidMappings: [IDMapping] = [], gidMappings: [IDMapping] = []) {
+  public init(
+    driver: String, uidMappings: [IDMapping] = [], gidMappings: [IDMapping] = [],
+    backingStore: BackingStoreInfo? = nil
+  ) {
+    self.backingStore = backingStore
     self.version = 1
     self.driver = driver
     self.uidMappings = uidMappings
     self.gidMappings = gidMappings
   }
 
+}
+
+/// A backing store: a file of a fixed size, formatted and loop-mounted at the store
+/// (GrootFS puts it at `STORE.backing-store`).
+public struct BackingStoreInfo: Codable, Equatable, Sendable {
+  public var file: String
+  public var fileSystem: String
+  public var sizeBytes: Int64
+
+  public init(file: String, fileSystem: String, sizeBytes: Int64) {
+    self.file = file
+    self.fileSystem = fileSystem
+    self.sizeBytes = sizeBytes
+  }
 }

@@ -8,6 +8,7 @@ public enum StoreError: Error, CustomStringConvertible, Equatable {
   case imageNotFound(String)
   case notAnImagePath(String)
   case lockTimeout(what: String, seconds: Double)
+  case backingStoreNotMounted(String)
 
   public var description: String {
     switch self {
@@ -23,6 +24,9 @@ public enum StoreError: Error, CustomStringConvertible, Equatable {
       return "image '\(id)' already exists"
     case .imageNotFound(let id):
       return "image '\(id)' not found"
+    case .backingStoreNotMounted(let path):
+      return
+        "store \(path) has a backing file \(path).backing-store that is not mounted (host restarted?): run 'groot --store \(path) init-store' again"
     case .lockTimeout(let what, let seconds):
       return
         "timed out after \(Int(seconds))s waiting for \(what); another groot process holds it (retry, or raise --lock-timeout)"

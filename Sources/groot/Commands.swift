@@ -10,6 +10,9 @@ struct InitStore: ParsableCommand {
   @Option(help: "Size of a loop-mounted backing store, in bytes.")
   var storeSizeBytes: Int64?
 
+  @Option(help: "File system of the backing store: btrfs (default) or xfs.")
+  var storeFilesystem: String?
+
   @Option(help: "CONTAINER:HOST:SIZE uid range (repeatable).")
   var uidMapping: [String] = []
 
@@ -21,7 +24,8 @@ struct InitStore: ParsableCommand {
     try manager.initStore(
       uidMappings: try parse(uidMapping, flag: "--uid-mapping"),
       gidMappings: try parse(gidMapping, flag: "--gid-mapping"),
-      storeSizeBytes: storeSizeBytes ?? file.`init`?.storeSizeBytes ?? 0)
+      storeSizeBytes: storeSizeBytes ?? file.`init`?.storeSizeBytes ?? 0,
+      storeFileSystem: storeFilesystem ?? file.`init`?.storeFileSystem ?? "btrfs")
   }
 
   private func parse(_ values: [String], flag: String) throws -> [IDMapping] {
@@ -136,6 +140,16 @@ struct Stats: ParsableCommand {
 
   func run() throws {
     print(try global.manager().0.stats(image).json())
+  }
+}
+
+struct Capacity: ParsableCommand {
+  static let configuration = CommandConfiguration(abstract: "Print the store's size as JSON.")
+
+  @OptionGroup var global: GlobalOptions
+
+  func run() throws {
+    print("{\"capacity\":\(try global.manager().0.capacity())}")
   }
 }
 

@@ -6,7 +6,8 @@ struct Groot: ParsableCommand {
     commandName: "groot",
     abstract: "Turns container images into root filesystems (a GrootFS-compatible image plugin).",
     subcommands: [
-      InitStore.self, Create.self, Delete.self, List.self, Stats.self, Clean.self, Check.self, DeleteStore.self,
+      InitStore.self, Create.self, Delete.self, List.self, Stats.self, Clean.self, Check.self, Capacity.self,
+      DeleteStore.self,
     ])
 }
 
@@ -15,7 +16,7 @@ struct GlobalOptions: ParsableArguments {
   @Option(name: .long, help: "Store directory (default /var/lib/groot).")
   var store: String?
 
-  @Option(name: .long, help: "Driver: overlay.")
+  @Option(name: .long, help: "Driver: overlay or btrfs.")
   var driver: String?
 
   @Option(name: .long, help: "YAML config file (GrootFS's format); flags override it.")

@@ -3,6 +3,7 @@
 
 #include <sys/types.h>
 #include <stdint.h>
+#include "CGrootBtrfs.h"
 #include <sys/xattr.h>
 
 /// Flags glibc hides behind _GNU_SOURCE.

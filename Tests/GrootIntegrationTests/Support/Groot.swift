@@ -64,13 +64,19 @@ final class TestStore: @unchecked Sendable {
   let base: String
   let path: String
 
-  init(initialize: Bool = true, driver: String = "overlay") throws {
-    base = NSTemporaryDirectory() + "groot-test-" + UUID().uuidString.prefix(8).lowercased()
+  /// A store on the host's file system, or with `backingBytes` on its own
+  /// loop-mounted backing file (btrfs unless `fileSystem` says xfs).
+  init(
+    initialize: Bool = true, driver: String = "overlay", backingBytes: Int? = nil, fileSystem: String = "btrfs"
+  ) throws {
+    base = "/tmp/groot-test-" + UUID().uuidString.prefix(8).lowercased()
     try FileManager.default.createDirectory(atPath: base, withIntermediateDirectories: true)
     path = base + "/store"
     if initialize {
-      let outcome = try groot("init-store")
-      precondition(outcome.status == 0, "init-store failed: \(outcome.stderr)")
+      var arguments = ["--driver", driver, "init-store"]
+      if let backingBytes { arguments += ["--store-size-bytes", "\(backingBytes)", "--store-filesystem", fileSystem] }
+      let outcome = try groot(arguments)
+      guard outcome.status == 0 else { throw TestFailure("init-store failed: \(outcome.stderr)") }
     }
   }
 
@@ -99,10 +105,13 @@ final class TestStore: @unchecked Sendable {
 
   func rootfs(_ id: String) -> String { "\(path)/images/\(id)/rootfs" }
 
-  /// Mount points at or under the store, from /proc/self/mountinfo.
+  /// Mount points under the store (not its own backing mount), from mountinfo.
   func mountPoints() throws -> [String] {
-    try mountInfo().filter { $0 == path || $0.hasPrefix(path + "/") }
+    try mountInfo().filter { $0.hasPrefix(path + "/") }
   }
+
+  /// Whether the store itself is a mount (its backing store).
+  func isMounted() throws -> Bool { try mountInfo().contains(path) }
 
   /// Every path in the store with its type and size, to compare before and after.
   func snapshot() throws -> [String] {

@@ -1,0 +1,60 @@
+import Foundation
+
+/// Runs system tools (mkfs, mount -o loop) that have no library interface.
+public enum Subprocess {
+  public struct Failure: Error, CustomStringConvertible {
+    public let tool: String
+    public let status: Int32
+    public let message: String
+
+    public var description: String {
+      "\(tool) failed (exit \(status))" + (message.isEmpty ? "" : ": \(message)")
+    }
+  }
+
+  /// Runs `tool` (found on PATH, /usr/sbin or /sbin) to completion; throws with
+  /// the last line it wrote to stderr when it fails.
+  @discardableResult
+  public static func run(_ tool: String, _ arguments: [String]) throws -> String {
+    guard let executable = locate(tool) else {
+      throw Failure(tool: tool, status: 127, message: "not installed")
+    }
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: executable)
+    process.arguments = arguments
+    let output = Pipe()
+    let errors = Pipe()
+    process.standardOutput = output
+    process.standardError = errors
+    process.standardInput = FileHandle.nullDevice
+    try process.run()
+    // Both pipes are drained before waiting, so a chatty tool cannot block.
+    let errorData = Locked(Data())
+    let reader = Thread { errorData.set(errors.fileHandleForReading.readDataToEndOfFile()) }
+    reader.start()
+    let outputData = output.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    while !reader.isFinished { usleep(500) }
+    guard process.terminationStatus == 0 else {
+      let text = String(decoding: errorData.get(), as: UTF8.self)
+      let line = text.split(separator: "\n").last.map(String.init) ?? ""
+      throw Failure(tool: tool, status: process.terminationStatus, message: line)
+    }
+    return String(decoding: outputData, as: UTF8.self)
+  }
+
+  public static func locate(_ tool: String) -> String? {
+    let path = ProcessInfo.processInfo.environment["PATH"] ?? ""
+    let directories = path.split(separator: ":").map(String.init) + ["/usr/sbin", "/sbin", "/usr/bin", "/bin"]
+    return directories.map { "\($0)/\(tool)" }.first { access($0, X_OK) == 0 }
+  }
+}
+
+/// A value behind a lock, for handing results between threads.
+final class Locked<Value>: @unchecked Sendable {
+  private var value: Value
+  private let lock = NSLock()
+  init(_ value: Value) { self.value = value }
+  func set(_ newValue: Value) { lock.withLock { value = newValue } }
+  func get() -> Value { lock.withLock { value } }
+}
