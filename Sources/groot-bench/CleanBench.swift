@@ -15,18 +15,15 @@ struct Clean: ParsableCommand {
   @Option(help: "Rounds of populate-then-clean while creates are timed.")
   var rounds = 3
 
-  @Option(help: "Image the timed creates use (kept in use, so clean leaves it).")
-  var image = "oci://" + Paths.absolute(FileManager.default.currentDirectoryPath + "/../shared/testdata/oci/alpine")
-
-  @Option(help: "The groot binary (default: beside this one).")
-  var groot = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().path + "/groot"
+  @OptionGroup var options: BenchOptions
 
   func run() throws {
+    let (binary, image) = (options.groot, options.image)
     let base = Paths.absolute(try FileSystem.makeUniqueDirectory(in: "/tmp", prefix: "groot-bench-clean"))
     defer { try? FileSystem.removeTree(base) }
     let store = base + "/store"
     let layouts = try (0..<images).map { try makeLayout(base: base, index: $0) }
-    func groot(_ arguments: String...) throws { try spawn(self.groot, ["--store", store] + arguments) }
+    func groot(_ arguments: String...) throws { try spawn(binary, ["--store", store] + arguments) }
     func populate() throws {
       for (index, layout) in layouts.enumerated() {
         try groot("create", "--without-mount", "oci://\(layout)", "fill-\(index)")
@@ -57,7 +54,7 @@ struct Clean: ParsableCommand {
     for _ in 0..<(rounds * 30) { alone.append(try timedCreate()) }
     for _ in 0..<rounds {
       try populate()
-      let cleaner = try start(self.groot, ["--store", store, "clean"])
+      let cleaner = try start(binary, ["--store", store, "clean"])
       while try wait(cleaner, blocking: false) == nil { during.append(try timedCreate()) }
     }
     try groot("delete-store", "--force")

@@ -11,13 +11,10 @@ struct Limits: ParsableCommand {
   @Option(help: "Timed runs of each case.")
   var runs = 100
 
-  @Option(help: "Image to create.")
-  var image = "oci://" + Paths.absolute(FileManager.default.currentDirectoryPath + "/../shared/testdata/oci/alpine")
-
-  @Option(help: "The groot binary (default: beside this one).")
-  var groot = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().path + "/groot"
+  @OptionGroup var options: BenchOptions
 
   func run() throws {
+    let (groot, image) = (options.groot, options.image)
     let base = Paths.absolute(try FileSystem.makeUniqueDirectory(in: "/tmp", prefix: "groot-bench-limits"))
     defer { try? FileSystem.removeTree(base) }
     var rows: [(String, Figures)] = []

@@ -22,13 +22,10 @@ struct WarmCreate: ParsableCommand {
   @Option(help: "Timed runs of each.")
   var runs = 200
 
-  @Option(help: "Image to create.")
-  var image = "oci://" + Paths.absolute(FileManager.default.currentDirectoryPath + "/../shared/testdata/oci/alpine")
-
-  @Option(help: "The groot binary (default: beside this one).")
-  var groot = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().path + "/groot"
+  @OptionGroup var options: BenchOptions
 
   func run() throws {
+    let (groot, image) = (options.groot, options.image)
     let base = Paths.absolute(try FileSystem.makeUniqueDirectory(in: "/tmp", prefix: "groot-bench"))
     defer { try? FileSystem.removeTree(base) }
     let store = base + "/store"
@@ -81,6 +78,15 @@ struct WarmCreate: ParsableCommand {
     else { throw BenchError("no overlay mount for \(image)") }
     return lower.dropFirst("lowerdir=".count).split(separator: ":").map { "\(store)/\($0)" }.joined(separator: ":")
   }
+}
+
+/// What every benchmark takes: the groot under test and the image it creates.
+struct BenchOptions: ParsableArguments {
+  @Option(help: "Image to create (default: the shared test data's alpine).")
+  var image = "oci://" + Paths.absolute(FileManager.default.currentDirectoryPath + "/../shared/testdata/oci/alpine")
+
+  @Option(help: "The groot binary (default: beside this one).")
+  var groot = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().path + "/groot"
 }
 
 struct Figures {
