@@ -7,12 +7,15 @@ let package = Package(
   products: [
     .executable(name: "groot", targets: ["groot"]),
     .executable(name: "groot-bench", targets: ["groot-bench"]),
+    .executable(name: "groot-agent", targets: ["groot-agent"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
     .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
     .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+    .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+    .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
   ],
   targets: [
     // C libraries, through system-library targets.
@@ -34,11 +37,23 @@ let package = Package(
     .target(name: "GrootStore", dependencies: ["GrootIO", "GrootOCI", "CGrootSys"]),
     .target(name: "GrootDriver", dependencies: ["GrootIO", "GrootStore", "GrootUnpack", "GrootOCI", "CGrootSys"]),
     .target(name: "GrootOutput", dependencies: ["GrootDriver"]),
+    // Telemetry: events every command appends to the store's journal.
+    .target(name: "GrootTelemetry", dependencies: ["GrootIO", .product(name: "Logging", package: "swift-log")]),
+    // The agent: tails journals, folds events into histograms, serves metrics.
+    .target(
+      name: "GrootAgent",
+      dependencies: [
+        "GrootTelemetry", "GrootIO",
+        .product(name: "Hummingbird", package: "hummingbird"),
+        .product(name: "Histogram", package: "hdrhistogram-swift"),
+        .product(name: "Logging", package: "swift-log"),
+        .product(name: "Yams", package: "Yams"),
+      ]),
     .target(
       name: "GrootCore",
       dependencies: [
         "GrootIO", "GrootOCI", "GrootReference", "GrootSource", "GrootFetch", "GrootUnpack",
-        "GrootStore", "GrootDriver", "GrootOutput",
+        "GrootStore", "GrootDriver", "GrootOutput", "GrootTelemetry",
         .product(name: "Logging", package: "swift-log"),
         .product(name: "Yams", package: "Yams"),
       ]),
@@ -51,6 +66,9 @@ let package = Package(
       name: "groot",
       dependencies: ["GrootCore", "GrootIO", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
     .executableTarget(
+      name: "groot-agent",
+      dependencies: ["GrootAgent", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+    .executableTarget(
       name: "groot-bench",
       dependencies: [
         "GrootIO", "GrootFixtures", .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -59,6 +77,7 @@ let package = Package(
     .testTarget(
       name: "GrootUnitTests",
       dependencies: ["GrootOCI", "GrootReference", "GrootFetch", "GrootUnpack", "GrootCore", "GrootIO"]),
-    .testTarget(name: "GrootIntegrationTests", dependencies: ["GrootIO", "GrootOCI", "GrootFixtures"]),
+    .testTarget(
+      name: "GrootIntegrationTests", dependencies: ["GrootIO", "GrootOCI", "GrootFixtures", "GrootTelemetry"]),
   ]
 )

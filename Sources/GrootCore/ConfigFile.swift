@@ -48,6 +48,7 @@ public struct ConfigFile: Decodable, Equatable {
   public var logLevel: String?
   public var logFile: String?
   public var lockTimeoutSeconds: Double?
+  public var journal: Bool?
   public var create: Create?
   public var clean: Clean?
   public var `init`: Init?
@@ -57,6 +58,7 @@ public struct ConfigFile: Decodable, Equatable {
     case logLevel = "log_level"
     case logFile = "log_file"
     case lockTimeoutSeconds = "lock_timeout_seconds"
+    case journal
   }
 
   public init() {}

@@ -42,9 +42,14 @@ public struct ImageManager {
   public let settings: Settings
   let logger: Logger
 
-  public init(settings: Settings, logger: Logger) {
+  let recorder: EventRecorder
+
+  public init(settings: Settings, logger: Logger, recorder: EventRecorder = .shared) {
     self.settings = settings
     self.logger = logger
+    self.recorder = recorder
+    recorder.store = settings.storePath
+    recorder.journalEnabled = settings.journalEnabled
   }
 
   // MARK: - Store
@@ -139,6 +144,8 @@ public struct ImageManager {
     let (store, storeLock) = try openForWork()
     defer { withExtendedLifetime(storeLock) {} }
     let driver = try ImageDrivers.driver(named: store.configuration.driver)
+    recorder.image = request.image
+    recorder.imageID = request.id
     let id = try ImageID(request.id)
     guard !store.hasImage(id) else { throw StoreError.imageExists(id.value) }
     let limit =
@@ -162,6 +169,7 @@ public struct ImageManager {
       logger.info("cleaned before create", metadata: ["bytes_freed": "\(report.bytesFreed)"])
     }
     let pull = try puller.pull(image)
+    recorder.pull = pull
     for layer in layers { store.touchLayer(layer) }
 
     // The image is assembled (and mounted) in tmp/, then renamed into images/: an
@@ -205,6 +213,7 @@ public struct ImageManager {
   public func delete(_ argument: String) throws {
     let (store, lock) = try openForWork()
     defer { withExtendedLifetime(lock) {} }
+    recorder.imageID = argument
     let id = try store.imageID(named: argument)
     guard store.hasImage(id) else {
       logger.info("image not found, nothing to delete", metadata: ["id": "\(id)"])

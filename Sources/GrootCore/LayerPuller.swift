@@ -11,6 +11,8 @@ public struct PullSummary: Sendable {
   public var layersReused = 0
   public var layersUnpacked = 0
   public var bytesUnpacked: Int64 = 0
+  /// Blob bytes read for the layers unpacked (compressed, as stored at the source).
+  public var bytesFetched: Int64 = 0
 }
 
 /// Brings every layer of an image into the store: layers already there are
@@ -54,6 +56,7 @@ struct LayerPuller {
       let bytes = try unpack(layer, below: below, reference: image.reference.description)
       summary.layersUnpacked += 1
       summary.bytesUnpacked += bytes
+      summary.bytesFetched += layer.descriptor?.size ?? 0
     }
     return summary
   }

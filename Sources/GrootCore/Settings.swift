@@ -1,3 +1,4 @@
+import Foundation
 import GrootIO
 import GrootStore
 
@@ -9,6 +10,9 @@ public struct Settings: Sendable {
   public var logFile: String?
   /// Longest wait for any lock, in seconds.
   public var lockTimeout: Double = 120
+  /// Whether commands append events to the store's journal (config `journal`;
+  /// GROOT_JOURNAL=off in the environment turns it off too).
+  public var journalEnabled = true
 
   public init() {}
 
@@ -23,6 +27,7 @@ public struct Settings: Sendable {
     logLevel = parsed
     logFile = flags.logFile ?? file.logFile
     lockTimeout = flags.lockTimeout ?? file.lockTimeoutSeconds ?? 120
+    journalEnabled = (file.journal ?? true) && ProcessInfo.processInfo.environment["GROOT_JOURNAL"] != "off"
     guard lockTimeout >= 0 else { throw CoreError.invalidFlag("--lock-timeout must not be negative") }
   }
 }

@@ -3,13 +3,21 @@ import Foundation
 import GrootCore
 
 // ArgumentParser's own error output is several lines with usage and exit 64;
-// groot promises one line on stderr and exit 1 for every failure.
+// groot promises one line on stderr and exit 1 for every failure. Every command
+// that ran leaves one event in the store's journal, whatever its outcome.
+let recorder = EventRecorder.shared  // the clock starts here
 do {
-  let commands = Set(
-    Groot.configuration.subcommands.compactMap { $0.configuration.commandName ?? String(describing: $0).lowercased() })
+  let commands = Set(Groot.configuration.subcommands.map { $0._commandName })
   var command = try Groot.parseAsRoot(
     ArgumentOrder.commandFirst(Array(CommandLine.arguments.dropFirst()), commands: commands))
-  try command.run()
+  recorder.operation = type(of: command)._commandName
+  do {
+    try command.run()
+    recorder.finish(error: nil)
+  } catch {
+    recorder.finish(error: error)
+    throw error
+  }
 } catch {
   if Groot.exitCode(for: error) == .success {
     print(Groot.fullMessage(for: error))

@@ -1,0 +1,67 @@
+import GrootDriver
+import GrootFetch
+import GrootIO
+import GrootOCI
+import GrootReference
+import GrootSource
+import GrootStore
+import GrootUnpack
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// A short, stable name for what went wrong, for error counters by kind.
+public enum ErrorKind {
+  public static func of(_ error: Error) -> String {
+    switch error {
+    case let error as FetchError:
+      if case .corruptCompression = error { return "corrupt_layer" }
+      return "digest_mismatch"
+    case let error as OCIError:
+      if case .unsupportedMediaType = error { return "unsupported_media_type" }
+      return "invalid_image"
+    case let error as SourceError:
+      switch error {
+      case .imageNotFound, .tagNotFound: return "image_not_found"
+      case .blobMissing: return "blob_missing"
+      default: return "invalid_image"
+      }
+    case is UnpackError: return "invalid_layer"
+    case let error as CoreError:
+      switch error {
+      case .layer: return "invalid_layer"
+      case .config, .invalidFlag: return "invalid_argument"
+      case .unsupported: return "unsupported"
+      case .imagesStillMounted, .foreignMounts: return "store_busy"
+      case .inconsistent: return "store_inconsistent"
+      }
+    case let error as StoreError:
+      switch error {
+      case .imageExists: return "image_exists"
+      case .imageNotFound: return "image_not_found"
+      case .notInitialized, .backingStoreNotMounted: return "store_not_initialized"
+      case .lockTimeout: return "lock_timeout"
+      case .invalidImageID, .notAnImagePath, .driverMismatch: return "invalid_argument"
+      case .unreadableMetadata: return "store_corrupt"
+      }
+    case let error as DriverError:
+      switch error {
+      case .imageBusy: return "image_busy"
+      case .mountFailed, .unmountFailed: return "mount_failed"
+      case .limitBelowImageSize, .unknownDriver: return "invalid_argument"
+      case .tooManyLayers: return "too_many_layers"
+      default: return "disk_limit_unsupported"
+      }
+    case is ReferenceError: return "invalid_argument"
+    case is BackingStoreError: return "backing_store"
+    case let error as SystemError:
+      switch error.errno {
+      case ENOSPC: return "disk_full"
+      case EDQUOT: return "quota_exceeded"
+      default: return "system"
+      }
+    default: return "internal"
+    }
+  }
+}
