@@ -182,10 +182,11 @@ public struct ImageManager {
     var mounted = false
     do {
       try driver.prepare(workPaths, layers: layers, limit: limit, store: store)
-      let metadata = ImageMetadata(
+      var metadata = ImageMetadata(
         id: id.value, reference: reference.description, driver: driver.name, layers: layers,
         manifestDigest: image.manifestDigest, configDigest: image.configDigest, env: image.env,
         mounted: request.mount && mountSpec != nil)
+      metadata.diskLimitBytes = limit?.bytes
       try store.writeImageMetadata(metadata, in: workPaths)
       if request.mount, let spec = try driver.mountSpec(for: workPaths, layers: layers, in: store) {
         try driver.mount(spec, at: workPaths, in: store)

@@ -32,6 +32,8 @@ public struct ImageMetadata: Codable, Sendable {
   public var env: [String]
   public var mounted: Bool
   public var createdAt: Date
+  /// The disk limit the image was created with, if any (for committed-space metrics).
+  public var diskLimitBytes: Int64?
 
   public init(
     id: String, reference: String, driver: String, layers: [Digest], manifestDigest: Digest?,
