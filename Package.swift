@@ -73,7 +73,8 @@ let package = Package(
     .executableTarget(
       name: "groot-bench",
       dependencies: [
-        "GrootIO", "GrootFixtures", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        "GrootIO", "GrootFixtures", "GrootTelemetry",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
 
     .testTarget(
