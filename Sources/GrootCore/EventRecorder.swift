@@ -21,7 +21,7 @@ public final class EventRecorder: @unchecked Sendable {
     var now = timespec()
     clock_gettime(CLOCK_REALTIME, &now)
     startNanoseconds = Int64(now.tv_sec) * 1_000_000_000 + Int64(now.tv_nsec)
-    startMonotonic = Self.monotonic()
+    startMonotonic = monotonicSeconds()
   }
 
   /// Writes the event. A store that does not exist (yet, or any more) has no
@@ -29,7 +29,7 @@ public final class EventRecorder: @unchecked Sendable {
   public func finish(error: Error?) {
     guard journalEnabled, let store, FileSystem.exists(store.appending(path: "store.json")) else { return }
     var event = Event(
-      operation: operation, startNanoseconds: startNanoseconds, durationSeconds: Self.monotonic() - startMonotonic,
+      operation: operation, startNanoseconds: startNanoseconds, durationSeconds: monotonicSeconds() - startMonotonic,
       outcome: error == nil ? .success : .failure, store: store)
     if let error {
       event.errorKind = ErrorKind.of(error)
@@ -42,11 +42,5 @@ public final class EventRecorder: @unchecked Sendable {
     event.layersReused = pull.layersReused
     event.layersUnpacked = pull.layersUnpacked
     Journal(store: store).append(event)
-  }
-
-  private static func monotonic() -> Double {
-    var now = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &now)
-    return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
   }
 }

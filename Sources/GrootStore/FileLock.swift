@@ -87,12 +87,6 @@ private func isCurrent(fd: Int32, path: String) -> Bool {
     && held.st_dev == named.st_dev
 }
 
-func monotonicSeconds() -> Double {
-  var now = timespec()
-  clock_gettime(CLOCK_MONOTONIC, &now)
-  return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
-}
-
 /// A directory under tmp/ that this process is working in. It is flocked for as
 /// long as the value lives, so recovery can tell live work from a dead process's.
 /// It is made under a dot-name, locked, then renamed into view: recovery never

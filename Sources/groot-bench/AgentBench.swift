@@ -11,7 +11,8 @@ import GrootTelemetry
 /// what writing its event costs a groot create.
 struct AgentLoad: ParsableCommand {
   static let configuration = CommandConfiguration(
-    commandName: "agent", abstract: "Agent CPU and memory at 10,000 events/s; create latency with and without the journal.")
+    commandName: "agent",
+    abstract: "Agent CPU and memory at 10,000 events/s; create latency with and without the journal.")
 
   @Option(help: "Events per second to write.")
   var rate = 10_000
@@ -40,10 +41,10 @@ struct AgentLoad: ParsableCommand {
     // 1. A steady stream of events, paced per millisecond.
     let journal = Journal(store: store)
     let cpuBefore = try cpuSeconds(agent)
-    let started = monotonic()
+    let started = monotonicSeconds()
     var written = 0
-    while monotonic() - started < Double(seconds) {
-      let due = Int((monotonic() - started) * Double(rate))
+    while monotonicSeconds() - started < Double(seconds) {
+      let due = Int((monotonicSeconds() - started) * Double(rate))
       while written < due {
         var event = Event(
           operation: "create", startNanoseconds: 0, durationSeconds: Double(written % 1000) / 1e4,
@@ -54,11 +55,11 @@ struct AgentLoad: ParsableCommand {
       }
       usleep(1000)
     }
-    let writeEnd = monotonic()
-    while try folded(store) < written && monotonic() - writeEnd < 30 { usleep(10_000) }
-    let lag = monotonic() - writeEnd
+    let writeEnd = monotonicSeconds()
+    while try folded(store) < written && monotonicSeconds() - writeEnd < 30 { usleep(10_000) }
+    let lag = monotonicSeconds() - writeEnd
     let cpu = try cpuSeconds(agent) - cpuBefore
-    let elapsed = monotonic() - started
+    let elapsed = monotonicSeconds() - started
     let peakRSS = try peakResidentKiB(agent)
     let foldedCount = try folded(store)
 
@@ -79,7 +80,9 @@ struct AgentLoad: ParsableCommand {
     }
 
     print("groot-agent folding \(written) events written at \(rate)/s for \(seconds) s")
-    print(String(format: "agent CPU            %8.1f%% of one core (%.2f s over %.1f s)", cpu / elapsed * 100, cpu, elapsed))
+    print(
+      String(format: "agent CPU            %8.1f%% of one core (%.2f s over %.1f s)", cpu / elapsed * 100, cpu, elapsed)
+    )
     print(String(format: "agent peak RSS       %8.1f MiB", Double(peakRSS) / 1024))
     print(String(format: "folded               %8d events; caught up %.2f s after the last write", foldedCount, lag))
     print("")
@@ -112,11 +115,5 @@ struct AgentLoad: ParsableCommand {
     let text = try String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)
     let line = text.split(separator: "\n").first { $0.hasPrefix("VmHWM:") }!
     return Int(line.split(separator: " ", omittingEmptySubsequences: true)[1])!
-  }
-
-  private func monotonic() -> Double {
-    var now = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &now)
-    return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
   }
 }

@@ -115,13 +115,11 @@ struct BenchError: Error, CustomStringConvertible {
   init(_ description: String) { self.description = description }
 }
 
+/// Milliseconds `body` takes.
 func timed(_ body: () throws -> Void) rethrows -> Double {
-  var start = timespec()
-  var end = timespec()
-  clock_gettime(CLOCK_MONOTONIC, &start)
+  let start = monotonicSeconds()
   try body()
-  clock_gettime(CLOCK_MONOTONIC, &end)
-  return Double(end.tv_sec - start.tv_sec) * 1e3 + Double(end.tv_nsec - start.tv_nsec) / 1e6
+  return (monotonicSeconds() - start) * 1e3
 }
 
 /// posix_spawn + waitpid: the least overhead a process start can have, so both
