@@ -150,3 +150,54 @@ struct AgentTests {
     #expect(try query(#"sum(groot_operations_total{operation="create"})"#) == 6)
   }
 }
+
+/// The agent's config file and its DogStatsD output, received on a real UDP socket.
+@Suite("Telemetry: DogStatsD")
+struct DogStatsDTests {
+  @Test("events arrive as distributions tagged with operation, outcome and the config's labels")
+  func dogstatsd() throws {
+    let store = try TestStore()
+    let socket = Glibc.socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
+    try #require(socket >= 0)
+    defer { close(socket) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    let bound = withUnsafeMutablePointer(to: &address) {
+      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+        bind(socket, $0, length) == 0 && getsockname(socket, $0, &length) == 0
+      }
+    }
+    try #require(bound)
+    var timeout = timeval(tv_sec: 10, tv_usec: 0)
+    setsockopt(socket, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+
+    let config = store.base + "/agent.yml"
+    try """
+    stores: [\(store.path)]
+    window_seconds: 30
+    labels: {cohort: old, host: test-host}
+    dogstatsd: 127.0.0.1:\(UInt16(bigEndian: address.sin_port))
+    """.write(toFile: config, atomically: true, encoding: .utf8)
+    let agent = try AgentProcess(store: store, arguments: ["--config", config])
+    #expect(try store.groot("create", "oci:///no/such/image", "x").status == 1)
+
+    var buffer = [UInt8](repeating: 0, count: 65536)
+    var received = ""
+    while !received.contains("operation:create") {
+      let count = recv(socket, &buffer, buffer.count, 0)
+      try #require(count > 0, "no DogStatsD packet")
+      received += String(decoding: buffer[0..<count], as: UTF8.self) + "\n"
+    }
+    let line = try #require(
+      received.split(separator: "\n").first { $0.contains("operation:create") && $0.contains("|d|") })
+    #expect(line.hasPrefix("groot.operation.duration:"))
+    for tag in ["outcome:failure", "error_kind:image_not_found", "cohort:old", "host:test-host"] {
+      #expect(line.contains(tag), "\(line)")
+    }
+    // The config's labels are on the Prometheus series too.
+    #expect(
+      try agent.metric("groot_operations_total", ["cohort": "old", "host": "test-host", "operation": "create"]) == 1)
+  }
+}
