@@ -17,6 +17,9 @@ let package = Package(
     .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
     .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
     .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+    .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+    .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+    .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
   ],
   targets: [
     // C libraries, through system-library targets.
@@ -33,7 +36,15 @@ let package = Package(
       dependencies: ["GrootIO", .product(name: "Crypto", package: "swift-crypto")]),
     .target(name: "GrootReference", dependencies: ["GrootOCI"]),
     .target(name: "GrootFetch", dependencies: ["GrootIO", "GrootOCI", "CZlib", "CZstd"]),
-    .target(name: "GrootSource", dependencies: ["GrootIO", "GrootOCI", "GrootReference", "GrootFetch"]),
+    .target(
+      name: "GrootSource",
+      dependencies: [
+        "GrootIO", "GrootOCI", "GrootReference", "GrootFetch",
+        .product(name: "AsyncHTTPClient", package: "async-http-client"),
+        .product(name: "NIOCore", package: "swift-nio"),
+        .product(name: "NIOHTTP1", package: "swift-nio"),
+        .product(name: "NIOSSL", package: "swift-nio-ssl"),
+      ]),
     .target(name: "GrootUnpack", dependencies: ["GrootIO", "CArchive", "CGrootSys"]),
     .target(name: "GrootStore", dependencies: ["GrootIO", "GrootOCI", "CGrootSys"]),
     .target(name: "GrootDriver", dependencies: ["GrootIO", "GrootStore", "GrootUnpack", "GrootOCI", "CGrootSys"]),

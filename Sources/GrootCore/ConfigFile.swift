@@ -12,8 +12,10 @@ public struct ConfigFile: Decodable, Equatable {
     public var excludeImageFromQuota: Bool?
     public var insecureRegistries: [String]?
     public var skipLayerValidation: Bool?
+    public var registryCAFile: String?
 
     enum CodingKeys: String, CodingKey {
+      case registryCAFile = "registry_ca_file"
       case withClean = "with_clean"
       case withoutMount = "without_mount"
       case diskLimitSizeBytes = "disk_limit_size_bytes"

@@ -53,6 +53,14 @@ public enum ErrorKind {
       case .tooManyLayers: return "too_many_layers"
       default: return "disk_limit_unsupported"
       }
+    case let error as RegistryError:
+      switch error {
+      case .notFound: return "image_not_found"
+      case .unauthorized, .invalidChallenge: return "unauthorized"
+      case .transport, .stalled: return "registry_unreachable"
+      case .status: return "registry_error"
+      case .documentTooLarge: return "invalid_image"
+      }
     case is ReferenceError: return "invalid_argument"
     case is BackingStoreError: return "backing_store"
     case let error as SystemError:

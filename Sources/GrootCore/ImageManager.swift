@@ -16,6 +16,7 @@ public struct CreateRequest: Sendable {
   public var diskLimitBytes: Int64 = 0
   public var excludeImageFromQuota = false
   public var skipLayerValidation = false
+  public var registry = RegistryOptions()
   /// Run clean first (GrootFS's --with-clean): never removes this image's layers.
   public var clean: CleanRequest?
 
@@ -153,7 +154,7 @@ public struct ImageManager {
       ? DiskLimit(bytes: request.diskLimitBytes, excludeImage: request.excludeImageFromQuota) : nil
     try driver.checkLimit(limit, store: store)
     let reference = try ImageReference(parsing: request.image)
-    let source = try ImageSources.source(for: reference)
+    let source = try ImageSources.source(for: reference, registry: request.registry)
     let image = try source.resolve()
     for warning in image.warnings { logger.warning("\(warning)") }
 

@@ -47,14 +47,16 @@ public enum LayerContent {
 
 /// Picks the source for a reference.
 public enum ImageSources {
-  public static func source(for reference: ImageReference) throws -> ImageSource {
+  public static func source(for reference: ImageReference, registry options: RegistryOptions = RegistryOptions())
+    throws -> ImageSource
+  {
     switch reference {
     case .ociLayout(let path, let tag):
       return OCILayoutSource(reference: reference, path: path, tag: tag)
     case .localPath(let path):
       return try LocalPathSource(reference: reference, path: path)
     case .registry(let registry):
-      throw SourceError.registryUnavailable(registry.description)
+      return try RegistrySource(reference: reference, registry: registry, options: options)
     }
   }
 }

@@ -68,6 +68,9 @@ struct Create: ParsableCommand {
   @Option(help: "Registry reached over plain HTTP (repeatable).")
   var insecureRegistry: [String] = []
 
+  @Option(help: "PEM file of CA certificates to trust for registries, besides the system's.")
+  var registryCaFile: String?
+
   @Option(help: "Registry user name.")
   var username: String?
 
@@ -95,6 +98,10 @@ struct Create: ParsableCommand {
     request.diskLimitBytes = diskLimitSizeBytes ?? file.create?.diskLimitSizeBytes ?? 0
     request.excludeImageFromQuota = excludeImageFromQuota || file.create?.excludeImageFromQuota == true
     request.skipLayerValidation = skipLayerValidation || file.create?.skipLayerValidation == true
+    request.registry.insecureRegistries = insecureRegistry + (file.create?.insecureRegistries ?? [])
+    request.registry.caFile = registryCaFile ?? file.create?.registryCAFile
+    request.registry.username = username
+    request.registry.password = password
     if withClean || (!withoutClean && file.create?.withClean == true) {
       request.clean = CleanRequest(
         thresholdBytes: thresholdBytes ?? file.clean?.thresholdBytes ?? 0,

@@ -1,0 +1,23 @@
+/// Why a registry pull failed. Messages never carry credentials.
+public enum RegistryError: Error, CustomStringConvertible, Equatable {
+  case transport(what: String, reason: String)
+  case stalled(what: String, seconds: Double)
+  case status(what: String, code: Int)
+  case notFound(what: String)
+  case unauthorized(registry: String, reason: String)
+  case invalidChallenge(String)
+  case documentTooLarge(what: String, limit: Int)
+
+  public var description: String {
+    switch self {
+    case .transport(let what, let reason): return "cannot fetch \(what): \(reason)"
+    case .stalled(let what, let seconds): return "fetching \(what) stalled: no data for \(Int(seconds))s"
+    case .status(let what, let code): return "registry answered \(code) for \(what)"
+    case .notFound(let what): return "image not found: the registry has no \(what)"
+    case .unauthorized(let registry, let reason): return "not authorized by \(registry): \(reason)"
+    case .invalidChallenge(let challenge):
+      return "registry sent an authentication challenge groot cannot use: \(challenge)"
+    case .documentTooLarge(let what, let limit): return "\(what) is larger than \(limit) bytes; refusing it"
+    }
+  }
+}

@@ -1,0 +1,83 @@
+import Foundation
+
+/// Debian's docker-registry on 127.0.0.1, started by a test: plain HTTP, TLS with
+/// a CA made in the test, or htpasswd Basic auth.
+final class TestRegistry: @unchecked Sendable {
+  enum Mode { case plain, tls, basicAuth }
+
+  let directory: String
+  let port: Int
+  let process = Process()
+  var host: String { "127.0.0.1:\(port)" }
+  var caFile: String { directory + "/ca.pem" }
+  static let username = "groot"
+  static let password = "s3cret-pass"
+
+  init(in base: String, mode: Mode = .plain) throws {
+    directory = base + "/registry-\(UUID().uuidString.prefix(6))"
+    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    port = Int.random(in: 20000...60000)
+    var config = """
+      version: 0.1
+      log:
+        level: error
+      storage:
+        filesystem:
+          rootdirectory: \(directory)/data
+      http:
+        addr: 127.0.0.1:\(port)
+
+      """
+    switch mode {
+    case .plain: break
+    case .tls:
+      try Self.makeCertificates(in: directory)
+      config += "  tls:\n    certificate: \(directory)/server.pem\n    key: \(directory)/server.key\n"
+    case .basicAuth:
+      try sh("htpasswd -Bbn \(Self.username) \(Self.password) > \(directory)/htpasswd")
+      config += "auth:\n  htpasswd:\n    realm: groot-test\n    path: \(directory)/htpasswd\n"
+    }
+    try config.write(toFile: directory + "/config.yml", atomically: true, encoding: .utf8)
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/docker-registry")
+    process.arguments = ["serve", directory + "/config.yml"]
+    process.standardOutput = FileHandle.nullDevice
+    process.standardError = FileHandle.nullDevice
+    try process.run()
+    let scheme = mode == .tls ? "https" : "http"
+    let deadline = Date().addingTimeInterval(15)
+    while try sh("curl -s -o /dev/null -w '%{http_code}' --cacert \(caFile) \(scheme)://\(host)/v2/").stdout == "000" {
+      guard Date() < deadline else { throw TestFailure("docker-registry did not start") }
+      usleep(100_000)
+    }
+  }
+
+  deinit {
+    process.terminate()
+    process.waitUntilExit()
+  }
+
+  /// Pushes an OCI layout to NAME:TAG with skopeo.
+  func push(_ layout: String, as name: String, all: Bool = false, tls: Bool = false, auth: Bool = false) throws {
+    var arguments = ["copy", "--quiet"]
+    if all { arguments.append("--all") }
+    arguments += tls ? ["--dest-cert-dir", directory + "/certs.d"] : ["--dest-tls-verify=false"]
+    if auth { arguments += ["--dest-creds", "\(Self.username):\(Self.password)"] }
+    let outcome = try run("/usr/bin/skopeo", arguments + ["oci:\(layout)", "docker://\(host)/\(name)"])
+    guard outcome.status == 0 else { throw TestFailure("skopeo push failed: \(outcome.stderr)") }
+  }
+
+  /// A CA, and a server certificate for 127.0.0.1 signed by it.
+  static func makeCertificates(in directory: String) throws {
+    let script = """
+      set -e
+      cd \(directory)
+      openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=groot-test-ca -keyout ca.key -out ca.pem 2>/dev/null
+      openssl req -newkey rsa:2048 -nodes -subj /CN=127.0.0.1 -keyout server.key -out server.csr 2>/dev/null
+      printf 'subjectAltName=IP:127.0.0.1\\nbasicConstraints=CA:FALSE\\n' > ext.cnf
+      openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 -extfile ext.cnf -out server.pem 2>/dev/null
+      mkdir -p certs.d && cp ca.pem certs.d/ca.crt
+      """
+    let outcome = try sh(script)
+    guard outcome.status == 0 else { throw TestFailure("certificates: \(outcome.stderr)") }
+  }
+}
