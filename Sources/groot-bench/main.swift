@@ -11,7 +11,8 @@ import GrootIO
 struct GrootBench: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "groot-bench", abstract: "Benchmarks groot beside a peer in the same run.",
-    subcommands: [WarmCreate.self, Clean.self, Limits.self, AgentLoad.self], defaultSubcommand: WarmCreate.self)
+    subcommands: [WarmCreate.self, Clean.self, Limits.self, AgentLoad.self, Pull.self],
+    defaultSubcommand: WarmCreate.self)
 }
 
 struct WarmCreate: ParsableCommand {

@@ -10,14 +10,14 @@ struct CommandTests {
   /// (they are a valid cache, as after any create), but nothing else.
   static func expectCleanFailure(
     _ store: TestStore, _ arguments: [String], mentioning text: String, keepingLayers: Bool = false,
-    sourceLocation: SourceLocation = #_sourceLocation
+    environment: [String: String] = [:], sourceLocation: SourceLocation = #_sourceLocation
   ) throws {
     func snapshot() throws -> [String] {
       let cache = ["./layers", "./l ", "./l/", "./locks"]
       return try store.snapshot().filter { line in !keepingLayers || !cache.contains { line.hasPrefix($0) } }
     }
     let before = try snapshot()
-    let outcome = try store.groot(arguments)
+    let outcome = try store.groot(arguments, environment: environment)
     #expect(outcome.status == 1, sourceLocation: sourceLocation)
     #expect(outcome.stderrLines.count == 1, "\(outcome.stderr)", sourceLocation: sourceLocation)
     #expect(outcome.stderr.contains(text), "\(outcome.stderr)", sourceLocation: sourceLocation)

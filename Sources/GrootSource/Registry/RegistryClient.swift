@@ -13,6 +13,10 @@ public struct RegistryOptions: Sendable {
   public var password: String?
   /// Extra CA certificates (PEM) to trust besides the system's.
   public var caFile: String?
+  /// Seconds without a byte before a transfer counts as stalled
+  /// (GROOT_REGISTRY_STALL_TIMEOUT, default 30).
+  public var stallTimeout: Double =
+    ProcessInfo.processInfo.environment["GROOT_REGISTRY_STALL_TIMEOUT"].flatMap(Double.init) ?? 30
 
   public init() {}
 }
@@ -26,7 +30,6 @@ public struct RegistryOptions: Sendable {
 /// byte has been used: a half-read blob is an error, never silently restarted.
 final class RegistryClient: @unchecked Sendable {
   static let attempts = 4
-  static let stallSeconds: Double = 30
 
   let reference: RegistryReference
   private let options: RegistryOptions
@@ -44,7 +47,7 @@ final class RegistryClient: @unchecked Sendable {
     }
     var configuration = HTTPClient.Configuration(
       tlsConfiguration: tls, redirectConfiguration: .follow(max: 5, allowCycles: false),
-      timeout: .init(connect: .seconds(10), read: .seconds(Int64(Self.stallSeconds))))
+      timeout: .init(connect: .seconds(10), read: .milliseconds(Int64(options.stallTimeout * 1000))))
     configuration.decompression = .disabled
     self.http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
   }
@@ -73,7 +76,7 @@ final class RegistryClient: @unchecked Sendable {
     var triedAuthentication = false
     while true {
       attempt += 1
-      let body = HTTPBodyStream(what: what, stallTimeout: Self.stallSeconds)
+      let body = HTTPBodyStream(what: what, stallTimeout: options.stallTimeout)
       let head: HTTPResponseHead
       do {
         var request = try HTTPClient.Request(

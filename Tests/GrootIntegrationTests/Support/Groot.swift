@@ -28,10 +28,15 @@ struct Outcome {
 
 /// Runs a program to completion, capturing its output.
 @discardableResult
-func run(_ executable: String, _ arguments: [String], cwd: String? = nil) throws -> Outcome {
+func run(_ executable: String, _ arguments: [String], cwd: String? = nil, environment: [String: String] = [:])
+  throws -> Outcome
+{
   let process = Process()
   process.executableURL = URL(fileURLWithPath: executable)
   process.arguments = arguments
+  if !environment.isEmpty {
+    process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+  }
   if let cwd { process.currentDirectoryURL = URL(fileURLWithPath: cwd) }
   // Output goes to files: no pipe can fill up and stall the child.
   let capture = NSTemporaryDirectory() + "groot-run-" + UUID().uuidString
@@ -92,8 +97,8 @@ final class TestStore: @unchecked Sendable {
   }
 
   @discardableResult
-  func groot(_ arguments: [String]) throws -> Outcome {
-    try run(Project.grootBinary, ["--store", path] + arguments)
+  func groot(_ arguments: [String], environment: [String: String] = [:]) throws -> Outcome {
+    try run(Project.grootBinary, ["--store", path] + arguments, environment: environment)
   }
 
   /// Creates an image and returns the parsed JSON, failing the test on error.
