@@ -43,6 +43,7 @@ let package = Package(
         .product(name: "AsyncHTTPClient", package: "async-http-client"),
         .product(name: "NIOCore", package: "swift-nio"),
         .product(name: "NIOHTTP1", package: "swift-nio"),
+        .product(name: "NIOPosix", package: "swift-nio"),
         .product(name: "NIOSSL", package: "swift-nio-ssl"),
       ]),
     .target(name: "GrootUnpack", dependencies: ["GrootIO", "CArchive", "CGrootSys"]),
@@ -92,6 +93,9 @@ let package = Package(
       name: "GrootUnitTests",
       dependencies: ["GrootOCI", "GrootReference", "GrootFetch", "GrootUnpack", "GrootCore", "GrootIO"]),
     .testTarget(
-      name: "GrootIntegrationTests", dependencies: ["GrootIO", "GrootOCI", "GrootFixtures", "GrootTelemetry"]),
+      name: "GrootIntegrationTests",
+      dependencies: [
+        "GrootIO", "GrootOCI", "GrootFixtures", "GrootTelemetry", .product(name: "Crypto", package: "swift-crypto"),
+      ]),
   ]
 )

@@ -57,7 +57,7 @@ public enum ErrorKind {
       switch error {
       case .notFound: return "image_not_found"
       case .unauthorized, .invalidChallenge: return "unauthorized"
-      case .transport, .stalled: return "registry_unreachable"
+      case .transport, .transportFatal, .stalled: return "registry_unreachable"
       case .status: return "registry_error"
       case .documentTooLarge: return "invalid_image"
       }

@@ -51,10 +51,11 @@ struct RegistryTests {
     let registry = try TestRegistry(in: store.base, mode: .tls)
     try registry.push(Project.image("busybox-1.25"), as: "busybox:1.25", tls: true)
     try CommandTests.expectCleanFailure(
-      store, ["create", "docker://\(registry.host)/busybox:1.25", "x"], mentioning: "cannot fetch manifest")
-    _ = try store.create(
+      store, ["create", "docker://\(registry.host)/busybox:1.25", "x"], mentioning: "certificate is not trusted")
+    let spec = try store.create(
       "docker://\(registry.host)/busybox:1.25", "x", ["--registry-ca-file", registry.caFile])
-    #expect(fileExists(store.rootfs("x") + "/bin/busybox"))
+    let outcome = try RuncTests.runInContainer(spec, args: ["/bin/busybox", "echo", "tls"], in: store.base)
+    #expect(outcome.stdout == "tls\n", "\(outcome.stderr)")
   }
 
   @Test("htpasswd Basic auth: credentials required, refused when wrong, never logged")
@@ -78,6 +79,31 @@ struct RegistryTests {
     let everything = try sh("cat \(log) \(store.path)/events/*.log").stdout
     #expect(!everything.contains(TestRegistry.password))
     #expect(!everything.contains(Data("\(TestRegistry.username):\(TestRegistry.password)".utf8).base64EncodedString()))
+  }
+
+  @Test("token auth: Bearer tokens from the realm the challenge names, for the repository's pull scope")
+  func tokenAuth() throws {
+    let store = try TestStore()
+    let tokens = try TokenServer(in: store.base)
+    let registry = try TestRegistry(in: store.base, mode: .token(tokens))
+    try registry.push(Project.image("busybox-1.25"), as: "busybox:1.25", auth: true)
+    let image = "docker://\(registry.host)/busybox:1.25"
+    let insecure = ["--insecure-registry", registry.host]
+    try CommandTests.expectCleanFailure(
+      store, ["create"] + insecure + [image, "x"], mentioning: "requires credentials")
+    try CommandTests.expectCleanFailure(
+      store, ["create"] + insecure + ["--username", TestRegistry.username, "--password", "wrong", image, "x"],
+      mentioning: "credentials refused")
+    let before = tokens.requests.count
+    let spec = try store.create(
+      image, "x", insecure + ["--username", TestRegistry.username, "--password", TestRegistry.password])
+    let outcome = try RuncTests.runInContainer(spec, args: ["/bin/busybox", "echo", "token"], in: store.base)
+    #expect(outcome.stdout == "token\n", "\(outcome.stderr)")
+    let asked = tokens.requests[before...]
+    #expect(asked.count == 1)  // one token serves the manifest, config and layer
+    #expect(asked.first?.authorized == true)
+    #expect(asked.first?.query["scope"] == "repository:busybox:pull")
+    #expect(asked.first?.query["service"] == TokenServer.service)
   }
 
   @Test("a multi-platform index resolves to linux/amd64")

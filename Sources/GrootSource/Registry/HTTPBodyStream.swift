@@ -57,7 +57,7 @@ final class HTTPBodyStream: ByteStream, @unchecked Sendable {
     try condition.withLock {
       let deadline = Date().addingTimeInterval(stallTimeout)
       while head == nil {
-        if let failure { throw RegistryError.transport(what: what, reason: "\(failure)") }
+        if let failure { throw error(from: failure) }
         if finished { throw RegistryError.transport(what: what, reason: "connection closed before a response") }
         guard condition.wait(until: deadline) else { throw RegistryError.stalled(what: what, seconds: stallTimeout) }
       }
@@ -77,7 +77,7 @@ final class HTTPBodyStream: ByteStream, @unchecked Sendable {
           taken = promise
           break
         }
-        if let failure { throw RegistryError.transport(what: what, reason: "\(failure)") }
+        if let failure { throw error(from: failure) }
         if finished { return 0 }
         guard condition.wait(until: deadline) else {
           task?.cancel()
@@ -91,6 +91,13 @@ final class HTTPBodyStream: ByteStream, @unchecked Sendable {
       current!.moveReaderIndex(forwardBy: count)
       return count
     }
+  }
+
+  private func error(from failure: Error) -> RegistryError {
+    if let failure = failure as? HTTPClientError, failure == .readTimeout {
+      return .stalled(what: what, seconds: stallTimeout)
+    }
+    return .transport(what: what, failure: TransportFailure(failure))
   }
 
   /// Stops the transfer (a response not wanted after all).

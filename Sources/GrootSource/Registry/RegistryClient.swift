@@ -49,6 +49,8 @@ final class RegistryClient: @unchecked Sendable {
       tlsConfiguration: tls, redirectConfiguration: .follow(max: 5, allowCycles: false),
       timeout: .init(connect: .seconds(10), read: .milliseconds(Int64(options.stallTimeout * 1000))))
     configuration.decompression = .disabled
+    // groot retries with its own backoff, and only what can be cured by trying again.
+    configuration.connectionPool.retryConnectionEstablishment = false
     self.http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
   }
 
@@ -86,6 +88,7 @@ final class RegistryClient: @unchecked Sendable {
         body.task = http.execute(request: request, delegate: StreamingDelegate(stream: body))
         head = try body.waitForHead()
       } catch let error as RegistryError {
+        if case .transportFatal = error { throw error }
         guard attempt < Self.attempts else { throw error }
         backoff(attempt)
         continue
@@ -150,7 +153,14 @@ final class RegistryClient: @unchecked Sendable {
       do {
         response = try http.execute(request: request).wait()
       } catch {
-        throw RegistryError.transport(what: "a token from \(components.host ?? realm)", reason: "\(error)")
+        throw RegistryError.transport(
+          what: "a token from \(components.host ?? realm)", failure: TransportFailure(error))
+      }
+      if response.status == .unauthorized || response.status == .forbidden {
+        throw RegistryError.unauthorized(
+          registry: reference.registry,
+          reason: options.username == nil
+            ? "it requires credentials (--username, --password)" : "credentials refused by its token service")
       }
       guard response.status == .ok, let body = response.body,
         let json = try? JSONSerialization.jsonObject(with: Data(body.readableBytesView)) as? [String: Any],

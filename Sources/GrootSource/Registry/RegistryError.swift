@@ -1,6 +1,8 @@
 /// Why a registry pull failed. Messages never carry credentials.
 public enum RegistryError: Error, CustomStringConvertible, Equatable {
   case transport(what: String, reason: String)
+  /// A failure trying again cannot cure (an untrusted certificate).
+  case transportFatal(what: String, reason: String)
   case stalled(what: String, seconds: Double)
   case status(what: String, code: Int)
   case notFound(what: String)
@@ -8,9 +10,15 @@ public enum RegistryError: Error, CustomStringConvertible, Equatable {
   case invalidChallenge(String)
   case documentTooLarge(what: String, limit: Int)
 
+  static func transport(what: String, failure: TransportFailure) -> RegistryError {
+    failure.retriable
+      ? .transport(what: what, reason: failure.reason) : .transportFatal(what: what, reason: failure.reason)
+  }
+
   public var description: String {
     switch self {
-    case .transport(let what, let reason): return "cannot fetch \(what): \(reason)"
+    case .transport(let what, let reason), .transportFatal(let what, let reason):
+      return "cannot fetch \(what): \(reason)"
     case .stalled(let what, let seconds): return "fetching \(what) stalled: no data for \(Int(seconds))s"
     case .status(let what, let code): return "registry answered \(code) for \(what)"
     case .notFound(let what): return "image not found: the registry has no \(what)"

@@ -12,56 +12,26 @@ final class FaultProxy: @unchecked Sendable {
     case stall, truncate, corrupt, oversize, hugeManifest
   }
 
-  let port: Int
   private let upstream: Int
-  private let listener: Int32
   private let lock = NSLock()
   private var fault: Fault = .none
   private var blobRequests = 0
-  private var stopped = false
+  private var server: LoopbackServer!
 
   init(upstream: Int) throws {
     self.upstream = upstream
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-    let ok = withUnsafeMutablePointer(to: &address) {
-      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-        bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0
-      }
-    }
-    guard ok, listen(fd, 64) == 0 else { throw TestFailure("proxy cannot listen") }
-    listener = fd
-    port = Int(UInt16(bigEndian: address.sin_port))
-    Thread { [self] in acceptLoop() }.start()
+    server = try LoopbackServer { [unowned self] client in handle(client) }
   }
 
-  deinit { stop() }
+  deinit { server.stop() }
 
-  var host: String { "127.0.0.1:\(port)" }
+  var host: String { server.host }
 
   func set(_ fault: Fault) { lock.withLock { self.fault = fault } }
   var blobRequestCount: Int { lock.withLock { blobRequests } }
 
-  func stop() {
-    lock.withLock { stopped = true }
-    shutdown(listener, Int32(SHUT_RDWR))
-    close(listener)
-  }
-
-  private func acceptLoop() {
-    while true {
-      let client = accept(listener, nil, nil)
-      if client < 0 { return }
-      Thread { [self] in handle(client) }.start()
-    }
-  }
-
   private func handle(_ client: Int32) {
-    defer { close(client) }
-    guard let request = readHead(client) else { return }
+    guard let request = LoopbackServer.readHead(client) else { return }
     let path = request.split(separator: " ").dropFirst().first.map(String.init) ?? ""
     let isBlob = path.contains("/blobs/sha256:")
     var action = Fault.none
@@ -83,40 +53,37 @@ final class FaultProxy: @unchecked Sendable {
     }
     switch action {
     case .serverError:
-      send(client, Array("HTTP/1.1 500 Internal Server Error\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".utf8))
+      LoopbackServer.respond(client, status: "500 Internal Server Error")
       return
     case .reset:
       var linger = Glibc.linger(l_onoff: 1, l_linger: 0)  // close with RST
       setsockopt(client, SOL_SOCKET, SO_LINGER, &linger, socklen_t(MemoryLayout<Glibc.linger>.size))
       return
     case .hugeManifest:
-      let body = [UInt8](repeating: 0x20, count: 5 << 20)
-      send(
-        client,
-        Array(
-          "HTTP/1.1 200 OK\r\nContent-Type: application/vnd.oci.image.manifest.v1+json\r\nContent-Length: \(body.count)\r\nConnection: close\r\n\r\n"
-            .utf8) + body)
+      LoopbackServer.respond(
+        client, status: "200 OK", headers: ["Content-Type: application/vnd.oci.image.manifest.v1+json"],
+        body: [UInt8](repeating: 0x20, count: 5 << 20))
       return
     default: break
     }
     guard let (head, body) = forward(request) else { return }
     switch action {
     case .stall:
-      send(client, head + Array(body.prefix(body.count / 2)))
-      for _ in 0..<600 where !lock.withLock({ stopped }) { usleep(100_000) }
+      LoopbackServer.send(client, head + Array(body.prefix(body.count / 2)))
+      for _ in 0..<600 where !server.isStopped { usleep(100_000) }
     case .truncate:
-      send(client, head + Array(body.prefix(body.count / 2)))
+      LoopbackServer.send(client, head + Array(body.prefix(body.count / 2)))
     case .corrupt:
       var corrupted = body
       corrupted[corrupted.count / 2] ^= 0xff
-      send(client, head + corrupted)
+      LoopbackServer.send(client, head + corrupted)
     case .oversize:
       let extra = [UInt8](repeating: 0, count: 4096)
       let text = String(decoding: head, as: UTF8.self).replacingOccurrences(
         of: "Content-Length: \(body.count)", with: "Content-Length: \(body.count + extra.count)")
-      send(client, Array(text.utf8) + body + extra)
+      LoopbackServer.send(client, Array(text.utf8) + body + extra)
     default:
-      send(client, head + body)
+      LoopbackServer.send(client, head + body)
     }
   }
 
@@ -138,7 +105,7 @@ final class FaultProxy: @unchecked Sendable {
     let lines = request.components(separatedBy: "\r\n").filter {
       !$0.lowercased().hasPrefix("connection:") && !$0.isEmpty
     }
-    send(upstreamFD, Array((lines.joined(separator: "\r\n") + "\r\nConnection: close\r\n\r\n").utf8))
+    LoopbackServer.send(upstreamFD, Array((lines.joined(separator: "\r\n") + "\r\nConnection: close\r\n\r\n").utf8))
     var response: [UInt8] = []
     var buffer = [UInt8](repeating: 0, count: 65536)
     while true {
@@ -151,25 +118,5 @@ final class FaultProxy: @unchecked Sendable {
       .filter { !$0.lowercased().hasPrefix("connection:") }
     head.append("Connection: close")
     return (Array((head.joined(separator: "\r\n") + "\r\n\r\n").utf8), Array(response[end.upperBound...]))
-  }
-
-  private func readHead(_ fd: Int32) -> String? {
-    var data: [UInt8] = []
-    var byte: UInt8 = 0
-    while recv(fd, &byte, 1, 0) == 1 {
-      data.append(byte)
-      if data.count >= 4 && data.suffix(4) == [13, 10, 13, 10] { return String(decoding: data, as: UTF8.self) }
-      if data.count > 65536 { return nil }
-    }
-    return nil
-  }
-
-  private func send(_ fd: Int32, _ bytes: [UInt8]) {
-    var offset = 0
-    while offset < bytes.count {
-      let sent = bytes[offset...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-      if sent <= 0 { return }
-      offset += sent
-    }
   }
 }

@@ -1,13 +1,17 @@
 import Foundation
 
 /// Debian's docker-registry on 127.0.0.1, started by a test: plain HTTP, TLS with
-/// a CA made in the test, or htpasswd Basic auth.
+/// a CA made in the test, htpasswd Basic auth, or Bearer tokens from a
+/// TokenServer.
 final class TestRegistry: @unchecked Sendable {
-  enum Mode { case plain, tls, basicAuth }
+  enum Mode {
+    case plain, tls, basicAuth
+    case token(TokenServer)
+  }
 
   let directory: String
-  let port: Int
-  let process = Process()
+  private(set) var port = 0
+  private var process = Process()
   var host: String { "127.0.0.1:\(port)" }
   var caFile: String { directory + "/ca.pem" }
   static let username = "groot"
@@ -16,18 +20,7 @@ final class TestRegistry: @unchecked Sendable {
   init(in base: String, mode: Mode = .plain) throws {
     directory = base + "/registry-\(UUID().uuidString.prefix(6))"
     try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-    port = Int.random(in: 20000...60000)
-    var config = """
-      version: 0.1
-      log:
-        level: error
-      storage:
-        filesystem:
-          rootdirectory: \(directory)/data
-      http:
-        addr: 127.0.0.1:\(port)
-
-      """
+    var config = ""
     switch mode {
     case .plain: break
     case .tls:
@@ -36,19 +29,55 @@ final class TestRegistry: @unchecked Sendable {
     case .basicAuth:
       try sh("htpasswd -Bbn \(Self.username) \(Self.password) > \(directory)/htpasswd")
       config += "auth:\n  htpasswd:\n    realm: groot-test\n    path: \(directory)/htpasswd\n"
+    case .token(let tokens):
+      config += """
+        auth:
+          token:
+            realm: \(tokens.realm)
+            service: \(TokenServer.service)
+            issuer: \(TokenServer.issuer)
+            rootcertbundle: \(tokens.certificateFile)
+
+        """
     }
-    try config.write(toFile: directory + "/config.yml", atomically: true, encoding: .utf8)
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/docker-registry")
-    process.arguments = ["serve", directory + "/config.yml"]
-    process.standardOutput = FileHandle.nullDevice
-    process.standardError = FileHandle.nullDevice
-    try process.run()
-    let scheme = mode == .tls ? "https" : "http"
-    let deadline = Date().addingTimeInterval(15)
-    while try sh("curl -s -o /dev/null -w '%{http_code}' --cacert \(caFile) \(scheme)://\(host)/v2/").stdout == "000" {
-      guard Date() < deadline else { throw TestFailure("docker-registry did not start") }
-      usleep(100_000)
+    var scheme = "http"
+    if case .tls = mode { scheme = "https" }
+    // A port another test's server holds makes docker-registry exit at once: try
+    // another, rather than talk to that server by mistake.
+    for _ in 0..<5 {
+      port = Int.random(in: 20000...60000)
+      let addr = "http:\n  addr: 127.0.0.1:\(port)\n"
+      try (Self.base(directory) + addr + config).write(
+        toFile: directory + "/config.yml", atomically: true, encoding: .utf8)
+      process = Process()
+      process.executableURL = URL(fileURLWithPath: "/usr/bin/docker-registry")
+      process.arguments = ["serve", directory + "/config.yml"]
+      process.standardOutput = FileHandle.nullDevice
+      process.standardError = FileHandle.nullDevice
+      try process.run()
+      let deadline = Date().addingTimeInterval(15)
+      while process.isRunning,
+        try sh("curl -s -o /dev/null -w '%{http_code}' --cacert \(caFile) \(scheme)://\(host)/v2/").stdout == "000"
+      {
+        guard Date() < deadline else { throw TestFailure("docker-registry did not start") }
+        usleep(100_000)
+      }
+      usleep(50_000)
+      if process.isRunning { return }
     }
+    throw TestFailure("docker-registry did not start on any of 5 ports")
+  }
+
+  static func base(_ directory: String) -> String {
+    """
+    version: 0.1
+    log:
+      level: error
+    storage:
+      filesystem:
+        rootdirectory: \(directory)/data
+
+    """
   }
 
   deinit {
