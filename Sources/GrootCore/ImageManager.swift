@@ -17,6 +17,8 @@ public struct CreateRequest: Sendable {
   public var excludeImageFromQuota = false
   public var skipLayerValidation = false
   public var registry = RegistryOptions()
+  /// Draw progress on stderr during long pulls (set when stderr is a terminal).
+  public var showProgress = false
   /// Run clean first (GrootFS's --with-clean): never removes this image's layers.
   public var clean: CleanRequest?
 
@@ -154,13 +156,16 @@ public struct ImageManager {
       ? DiskLimit(bytes: request.diskLimitBytes, excludeImage: request.excludeImageFromQuota) : nil
     try driver.checkLimit(limit, store: store)
     let reference = try ImageReference(parsing: request.image)
-    let source = try ImageSources.source(for: reference, registry: request.registry)
+    let progress = PullProgress()
+    var registryOptions = request.registry
+    registryOptions.observeBytes = { progress.add(bytes: $0) }
+    let source = try ImageSources.source(for: reference, registry: registryOptions)
     let image = try source.resolve()
     for warning in image.warnings { logger.warning("\(warning)") }
 
     let puller = LayerPuller(
       store: store, source: source, verify: !request.skipLayerValidation, driver: driver,
-      lockTimeout: settings.lockTimeout, logger: logger)
+      lockTimeout: settings.lockTimeout, logger: logger, progress: progress)
     let layers = image.layers.map(\.id)
     let layerLocks = try puller.lockLayers(image)
     defer { store.releaseLayerLocks(layerLocks, layers: layers) }
@@ -169,6 +174,15 @@ public struct ImageManager {
         thresholdBytes: clean.thresholdBytes, keep: Set(layers), ignoredSources: Set(clean.ignoredImages))
       logger.info("cleaned before create", metadata: ["bytes_freed": "\(report.bytesFreed)"])
     }
+    if request.showProgress, case .registry = reference {
+      let missing = image.layers.filter { !store.hasLayer($0.id) }
+      if !missing.isEmpty {
+        progress.show(
+          label: reference.description, layers: missing.count,
+          bytes: missing.reduce(0) { $0 + ($1.descriptor?.size ?? 0) })
+      }
+    }
+    defer { progress.stop() }
     let pull = try puller.pull(image)
     recorder.pull = pull
     for layer in layers { store.touchLayer(layer) }

@@ -41,7 +41,7 @@ struct StoreChecker {
     }
     for name in (try? FileManager.default.contentsOfDirectory(atPath: store.temporaryPath)) ?? [] {
       let path = store.temporaryPath.appending(path: name)
-      if let lock = try FileLock.attempt(path, .exclusive, create: false) {
+      if let lock = try store.lockIfAbandoned(name) {
         withExtendedLifetime(lock) {}
         record("left-over work from a killed process: \(path)", repaired: false, &report)
       }

@@ -26,3 +26,20 @@ extension ByteStream {
     }
   }
 }
+
+/// Passes bytes through and tells `observe` how many went by (for progress).
+public final class CountingStream: ByteStream {
+  private let base: ByteStream
+  private let observe: (Int) -> Void
+
+  public init(_ base: ByteStream, observe: @escaping (Int) -> Void) {
+    self.base = base
+    self.observe = observe
+  }
+
+  public func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+    let count = try base.read(into: buffer)
+    if count > 0 { observe(count) }
+    return count
+  }
+}

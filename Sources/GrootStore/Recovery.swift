@@ -17,11 +17,7 @@ extension Store {
     guard !entries.isEmpty else { return removed }
     for name in entries.sorted() {
       let entry = temporaryPath.appending(path: name)
-      // A dot-name is a work directory being born; only an old one is abandoned.
-      if name.hasPrefix("."), let st = try FileSystem.lstatIfPresent(entry), time(nil) - st.st_mtim.tv_sec < 60 {
-        continue
-      }
-      guard let lock = try FileLock.attempt(entry, .exclusive, create: false) else { continue }
+      guard let lock = try lockIfAbandoned(name) else { continue }
       for mount in try MountTable.mounts(under: entry).reversed() {
         // Never published, so nothing outside groot knows the path.
         umount2(mount.mountPoint, Int32(MNT_DETACH))
@@ -31,5 +27,16 @@ extension Store {
       removed.append(entry)
     }
     return removed
+  }
+
+  /// Locks tmp/NAME if it is work a dead process left: unlocked, and not a
+  /// dot-name still being born (made, then locked, then renamed into view; a
+  /// young one may belong to a live process between mkdir and flock).
+  public func lockIfAbandoned(_ name: String) throws -> FileLock? {
+    let entry = temporaryPath.appending(path: name)
+    if name.hasPrefix("."), let st = try FileSystem.lstatIfPresent(entry), time(nil) - st.st_mtim.tv_sec < 60 {
+      return nil
+    }
+    return try FileLock.attempt(entry, .exclusive, create: false)
   }
 }

@@ -28,6 +28,10 @@ public struct UnpackOptions: Sendable {
 public struct UnpackSummary: Sendable {
   public var entries = 0
   public var bytes: Int64 = 0
+  /// Parents the layer used without listing them (relative paths). Their owner
+  /// and mode come from the lower layers, which may be unpacked only later when
+  /// layers unpack in parallel: see `inheritAttributes(of:)`.
+  public var implicitDirectories: [String] = []
 }
 
 /// Writes layer entries into one directory and never outside it.
@@ -46,6 +50,7 @@ public final class Unpacker {
   private var directoryTimes: [(path: String, time: (seconds: Int, nanoseconds: Int))] = []
   /// For `.wh..wh..opq` in delete mode: what this layer itself made survives.
   private var madeHere = Set<String>()
+  private var implicitDirectories = Set<String>()
   /// The parent opened for the previous entry; dropped whenever anything that
   /// could change path resolution happens.
   private var cachedParent: (path: [String], fd: Int32)?
@@ -76,6 +81,7 @@ public final class Unpacker {
     }
     try reader.finish()
     try applyDirectoryTimes()
+    summary.implicitDirectories = implicitDirectories.sorted()
     return summary
   }
 
@@ -115,6 +121,7 @@ public final class Unpacker {
       defer { close(fd) }
       try setAttributes(fd: fd, entry: entry, display: path.relative)
       directoryTimes.append((path.relative, entry.modificationTime))
+      implicitDirectories.remove(path.relative)
     case .symlink(let target):
       guard symlinkat(target, parentFD, name) == 0 else { throw systemError(path, "symlink") }
       try setAttributes(at: parentFD, name: name, entry: entry, path: path, isSymlink: true)
@@ -272,28 +279,44 @@ public final class Unpacker {
   /// lower layer that has it, else root-owned 0755.
   private func makeImplicitDirectory(_ components: [String], in parentFD: Int32, for path: EntryPath) throws {
     let name = components.last!
-    var mode: mode_t = 0o755
-    var uid = IDMapping.map(0, through: options.uidMappings)
-    var gid = IDMapping.map(0, through: options.gidMappings)
+    guard mkdirat(parentFD, name, 0o700) == 0 else {
+      if errno == EEXIST { throw UnpackError.parentNotDirectory(entry: path.relative) }
+      throw systemError(path, "mkdir parent")
+    }
+    let (mode, uid, gid) = lowerAttributes(components)
+    guard fchownat(parentFD, name, uid, gid, AT_SYMLINK_NOFOLLOW) == 0,
+      fchmodat(parentFD, name, mode, 0) == 0
+    else { throw systemError(path, "set parent attributes") }
+    implicitDirectories.insert(components.joined(separator: "/"))
+  }
+
+  /// Owner and mode of a directory in the nearest lower layer that has it.
+  private func lowerAttributes(_ components: [String]) -> (mode: mode_t, uid: uid_t, gid: gid_t) {
     for lowerFD in lowerFDs {
       let fd = groot_open_in_root(lowerFD, components.joined(separator: "/"), GROOT_O_PATH | O_NOFOLLOW | O_CLOEXEC, 0)
       guard fd >= 0 else { continue }
       defer { close(fd) }
       var st = stat()
       if fstat(fd, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR {
-        mode = st.st_mode & 0o7777
-        uid = st.st_uid
-        gid = st.st_gid
-        break
+        return (st.st_mode & 0o7777, st.st_uid, st.st_gid)
       }
     }
-    guard mkdirat(parentFD, name, 0o700) == 0 else {
-      if errno == EEXIST { throw UnpackError.parentNotDirectory(entry: path.relative) }
-      throw systemError(path, "mkdir parent")
+    return (0o755, IDMapping.map(0, through: options.uidMappings), IDMapping.map(0, through: options.gidMappings))
+  }
+
+  /// Gives directories an earlier unpack made implicitly the owner and mode of
+  /// the lower layers, now that they are all present. What is no longer a
+  /// directory (a later entry replaced it) is left alone.
+  public func inheritAttributes(of directories: [String]) throws {
+    for relative in directories {
+      let fd = groot_open_in_root(rootFD, relative, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC, 0)
+      guard fd >= 0 else { continue }
+      defer { close(fd) }
+      let (mode, uid, gid) = lowerAttributes(relative.split(separator: "/").map(String.init))
+      guard fchown(fd, uid, gid) == 0, fchmod(fd, mode) == 0 else {
+        throw UnpackError.system(entry: relative, operation: "set parent attributes", errno: errno)
+      }
     }
-    guard fchownat(parentFD, name, uid, gid, AT_SYMLINK_NOFOLLOW) == 0,
-      fchmodat(parentFD, name, mode, 0) == 0
-    else { throw systemError(path, "set parent attributes") }
   }
 
   /// Makes room for an entry: whatever is at `name` goes, unless both are directories.

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Glibc
 import GrootCore
 import GrootIO
 
@@ -102,6 +103,7 @@ struct Create: ParsableCommand {
     request.registry.caFile = registryCaFile ?? file.create?.registryCAFile
     request.registry.username = username
     request.registry.password = password
+    request.showProgress = isatty(STDERR_FILENO) == 1
     if withClean || (!withoutClean && file.create?.withClean == true) {
       request.clean = CleanRequest(
         thresholdBytes: thresholdBytes ?? file.clean?.thresholdBytes ?? 0,

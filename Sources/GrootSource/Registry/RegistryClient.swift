@@ -15,6 +15,8 @@ public struct RegistryOptions: Sendable {
   public var caFile: String?
   /// Seconds without a byte before a transfer counts as stalled
   /// (GROOT_REGISTRY_STALL_TIMEOUT, default 30).
+  /// Told the size of every part of a layer blob as it arrives (progress).
+  public var observeBytes: (@Sendable (Int) -> Void)?
   public var stallTimeout: Double =
     ProcessInfo.processInfo.environment["GROOT_REGISTRY_STALL_TIMEOUT"].flatMap(Double.init) ?? 30
 

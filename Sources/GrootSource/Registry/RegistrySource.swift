@@ -17,10 +17,12 @@ public final class RegistrySource: ImageSource {
   let reference: ImageReference
   let registry: RegistryReference
   let client: RegistryClient
+  let options: RegistryOptions
 
   public init(reference: ImageReference, registry: RegistryReference, options: RegistryOptions) throws {
     self.reference = reference
     self.registry = registry
+    self.options = options
     self.client = try RegistryClient(reference: registry, options: options)
   }
 
@@ -63,9 +65,10 @@ public final class RegistrySource: ImageSource {
       throw SourceError.blobMissing(layer.id, layout: registry.description)
     }
     let (_, body) = try client.open("blobs/\(descriptor.digest)", what: layer.name)
+    let blob: ByteStream = options.observeBytes.map { CountingStream(body, observe: $0) } ?? body
     return .tar(
       try LayerStream.make(
-        blob: body, descriptor: descriptor, diffID: layer.diffID, compression: layer.compression, verify: verify,
+        blob: blob, descriptor: descriptor, diffID: layer.diffID, compression: layer.compression, verify: verify,
         name: layer.name))
   }
 

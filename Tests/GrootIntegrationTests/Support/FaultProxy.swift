@@ -10,12 +10,17 @@ final class FaultProxy: @unchecked Sendable {
     case serverError(times: Int)
     case reset(times: Int)
     case stall, truncate, corrupt, oversize, hugeManifest
+    /// Every blob answered after a delay: overlapping requests become visible,
+    /// and a pull long.
+    case slow(milliseconds: Int)
   }
 
   private let upstream: Int
   private let lock = NSLock()
   private var fault: Fault = .none
   private var blobRequests = 0
+  private var blobsInFlight = 0
+  private var mostBlobsInFlight = 0
   private var server: LoopbackServer!
 
   init(upstream: Int) throws {
@@ -29,6 +34,8 @@ final class FaultProxy: @unchecked Sendable {
 
   func set(_ fault: Fault) { lock.withLock { self.fault = fault } }
   var blobRequestCount: Int { lock.withLock { blobRequests } }
+  /// The most blob requests open at one time.
+  var mostConcurrentBlobs: Int { lock.withLock { mostBlobsInFlight } }
 
   private func handle(_ client: Int32) {
     guard let request = LoopbackServer.readHead(client) else { return }
@@ -36,7 +43,11 @@ final class FaultProxy: @unchecked Sendable {
     let isBlob = path.contains("/blobs/sha256:")
     var action = Fault.none
     lock.withLock {
-      if isBlob { blobRequests += 1 }
+      if isBlob {
+        blobRequests += 1
+        blobsInFlight += 1
+        mostBlobsInFlight = max(mostBlobsInFlight, blobsInFlight)
+      }
       switch fault {
       case .serverError(let times) where isBlob && times > 0:
         fault = .serverError(times: times - 1)
@@ -44,7 +55,7 @@ final class FaultProxy: @unchecked Sendable {
       case .reset(let times) where isBlob && times > 0:
         fault = .reset(times: times - 1)
         action = .reset(times: 1)
-      case .stall, .truncate, .corrupt, .oversize:
+      case .stall, .truncate, .corrupt, .oversize, .slow:
         if isBlob { action = fault }
       case .hugeManifest where path.contains("/manifests/"):
         action = .hugeManifest
@@ -66,6 +77,8 @@ final class FaultProxy: @unchecked Sendable {
       return
     default: break
     }
+    defer { if isBlob { lock.withLock { blobsInFlight -= 1 } } }
+    if case .slow(let milliseconds) = action { usleep(useconds_t(milliseconds) * 1000) }
     guard let (head, body) = forward(request) else { return }
     switch action {
     case .stall:
