@@ -27,7 +27,7 @@ struct Pull: ParsableCommand {
     storage: {filesystem: {rootdirectory: \(base)/registry}}
     http: {addr: 127.0.0.1:\(port)}
     """.write(toFile: base + "/registry.yml", atomically: true, encoding: .utf8)
-    let registry = try start("/usr/bin/docker-registry", ["serve", base + "/registry.yml"])
+    let registry = try start("/usr/bin/docker-registry", ["serve", base + "/registry.yml"], quiet: true)
     defer {
       kill(registry, SIGTERM)
       _ = try? wait(registry, blocking: true)

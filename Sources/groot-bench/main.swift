@@ -132,12 +132,14 @@ func spawn(_ path: String, _ arguments: [String]) throws {
   }
 }
 
-/// Starts a process; returns its pid.
-func start(_ path: String, _ arguments: [String]) throws -> pid_t {
+/// Starts a process, its stdout (and with `quiet` its stderr) to /dev/null;
+/// returns its pid.
+func start(_ path: String, _ arguments: [String], quiet: Bool = false) throws -> pid_t {
   var actions = posix_spawn_file_actions_t()
   posix_spawn_file_actions_init(&actions)
   defer { posix_spawn_file_actions_destroy(&actions) }
   posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+  if quiet { posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0) }
   let argv = ([path] + arguments).map { strdup($0) } + [nil]
   defer { for argument in argv { free(argument) } }
   var pid: pid_t = 0
