@@ -106,13 +106,14 @@ struct RegistryTests {
     #expect(asked.first?.query["service"] == TokenServer.service)
   }
 
-  @Test("a multi-platform index resolves to linux/amd64")
-  func multiPlatform() throws {
-    let store = try TestStore()
-    let registry = try TestRegistry(in: store.base)
-    let path = store.base + "/multi"
+  /// Pushes a multi-platform index (nested in the layout's index.json, as skopeo
+  /// --all expects) with one single-file image per architecture.
+  static func pushMultiPlatform(
+    _ architectures: [String], as name: String, to registry: TestRegistry, in base: String
+  ) throws {
+    let path = base + "/multi-\(name)"
     var entries: [[String: Any]] = []
-    for architecture in ["arm64", "amd64", "s390x"] {
+    for architecture in architectures {
       var builder = try LayoutBuilder(path: path)
       var tar = TarWriter()
       tar.file("arch", architecture)
@@ -140,9 +141,22 @@ struct RegistryTests {
       ],
     ]
     try JSONSerialization.data(withJSONObject: index).write(to: URL(fileURLWithPath: path + "/index.json"))
-    try registry.push(path + ":multi", as: "multi:latest", all: true)
+    try registry.push(path + ":multi", as: name + ":latest", all: true)
+  }
+
+  @Test("a multi-platform index resolves to linux/amd64; one without it is refused in one line")
+  func multiPlatform() throws {
+    let store = try TestStore()
+    let registry = try TestRegistry(in: store.base)
+    try Self.pushMultiPlatform(["arm64", "amd64", "s390x"], as: "multi", to: registry, in: store.base)
     _ = try store.create("docker://\(registry.host)/multi", "m", ["--insecure-registry", registry.host])
     #expect(try String(contentsOfFile: store.rootfs("m") + "/arch", encoding: .utf8) == "amd64")
+
+    #expect(try store.groot("delete", "m").status == 0)
+    try Self.pushMultiPlatform(["arm64", "ppc64le"], as: "foreign", to: registry, in: store.base)
+    try CommandTests.expectCleanFailure(
+      store, ["create", "--insecure-registry", registry.host, "docker://\(registry.host)/foreign", "f"],
+      mentioning: "has no manifest for linux/amd64")
   }
 
   @Test("concurrent creates of one image download and unpack each layer once")
