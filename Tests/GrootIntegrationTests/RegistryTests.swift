@@ -58,10 +58,10 @@ struct RegistryTests {
     #expect(outcome.stdout == "tls\n", "\(outcome.stderr)")
   }
 
-  @Test("htpasswd Basic auth: credentials required, refused when wrong, never logged")
-  func basicAuth() throws {
-    let store = try TestStore()
-    let registry = try TestRegistry(in: store.base, mode: .basicAuth)
+  /// Pushes busybox to a registry that requires credentials; a create without
+  /// them, and one with a wrong password, fail cleanly. Returns the image and
+  /// the --insecure-registry arguments.
+  static func expectCredentialsRequired(_ store: TestStore, _ registry: TestRegistry) throws -> (String, [String]) {
     try registry.push(Project.image("busybox-1.25"), as: "busybox:1.25", auth: true)
     let image = "docker://\(registry.host)/busybox:1.25"
     let insecure = ["--insecure-registry", registry.host]
@@ -70,6 +70,14 @@ struct RegistryTests {
     try CommandTests.expectCleanFailure(
       store, ["create"] + insecure + ["--username", TestRegistry.username, "--password", "wrong", image, "x"],
       mentioning: "credentials refused")
+    return (image, insecure)
+  }
+
+  @Test("htpasswd Basic auth: credentials required, refused when wrong, never logged")
+  func basicAuth() throws {
+    let store = try TestStore()
+    let registry = try TestRegistry(in: store.base, mode: .basicAuth)
+    let (image, insecure) = try Self.expectCredentialsRequired(store, registry)
     let log = store.base + "/debug.log"
     let outcome = try store.groot(
       ["--log-level", "debug", "--log-file", log, "create"] + insecure
@@ -86,14 +94,7 @@ struct RegistryTests {
     let store = try TestStore()
     let tokens = try TokenServer(in: store.base)
     let registry = try TestRegistry(in: store.base, mode: .token(tokens))
-    try registry.push(Project.image("busybox-1.25"), as: "busybox:1.25", auth: true)
-    let image = "docker://\(registry.host)/busybox:1.25"
-    let insecure = ["--insecure-registry", registry.host]
-    try CommandTests.expectCleanFailure(
-      store, ["create"] + insecure + [image, "x"], mentioning: "requires credentials")
-    try CommandTests.expectCleanFailure(
-      store, ["create"] + insecure + ["--username", TestRegistry.username, "--password", "wrong", image, "x"],
-      mentioning: "credentials refused")
+    let (image, insecure) = try Self.expectCredentialsRequired(store, registry)
     let before = tokens.requests.count
     let spec = try store.create(
       image, "x", insecure + ["--username", TestRegistry.username, "--password", TestRegistry.password])
