@@ -9,6 +9,11 @@ public struct Manifest: Codable, Sendable {
 
   /// Decodes and checks a manifest document.
   public static func decode(_ bytes: [UInt8], mediaType declared: String?) throws(OCIError) -> Manifest {
+    struct Version: Decodable { let schemaVersion: Int }
+    if let version = try? JSONDecoder().decode(Version.self, from: Data(bytes)), version.schemaVersion == 1 {
+      throw .invalidDocument(
+        what: "image manifest", reason: "Docker schema 1 is deprecated and not supported; push the image again")
+    }
     let manifest: Manifest
     do {
       manifest = try JSONDecoder().decode(Manifest.self, from: Data(bytes))

@@ -39,6 +39,12 @@ struct OCITests {
     #expect(try Manifest.decode(Array(good.utf8), mediaType: nil).layers.isEmpty)
     let v1 = good.replacingOccurrences(of: "\"schemaVersion\":2", with: "\"schemaVersion\":1")
     #expect(throws: OCIError.self) { try Manifest.decode(Array(v1.utf8), mediaType: nil) }
+    let schema1 = #"{"schemaVersion":1,"name":"library/busybox","tag":"latest","fsLayers":[]}"#
+    #expect {
+      try Manifest.decode(Array(schema1.utf8), mediaType: nil)
+    } throws: { error in
+      "\(error)".contains("Docker schema 1 is deprecated")
+    }
     let missing = #"{"schemaVersion":2,"layers":[]}"#
     #expect {
       try Manifest.decode(Array(missing.utf8), mediaType: nil)
