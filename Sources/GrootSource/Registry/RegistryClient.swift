@@ -37,7 +37,13 @@ final class RegistryClient: @unchecked Sendable {
   private let options: RegistryOptions
   private let scheme: String
   private let http: HTTPClient
-  private var authorization: String?
+  /// Layers are fetched from several threads; a 401 on any of them renews this.
+  private var authorization: String? {
+    get { authorizationLock.withLock { storedAuthorization } }
+    set { authorizationLock.withLock { storedAuthorization = newValue } }
+  }
+  private var storedAuthorization: String?
+  private let authorizationLock = NSLock()
 
   init(reference: RegistryReference, options: RegistryOptions) throws {
     self.reference = reference
