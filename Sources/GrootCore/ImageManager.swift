@@ -158,7 +158,8 @@ public struct ImageManager {
     let reference = try ImageReference(parsing: request.image)
     let progress = PullProgress()
     var registryOptions = request.registry
-    registryOptions.observeBytes = { progress.add(bytes: $0) }
+    // Counted only for the progress line: otherwise the blob path stays bare.
+    if request.showProgress { registryOptions.observeBytes = { progress.add(bytes: $0) } }
     let source = try ImageSources.source(for: reference, registry: registryOptions)
     let image = try source.resolve()
     for warning in image.warnings { logger.warning("\(warning)") }
