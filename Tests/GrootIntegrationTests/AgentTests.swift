@@ -157,19 +157,8 @@ struct DogStatsDTests {
   @Test("events arrive as distributions tagged with operation, outcome and the config's labels")
   func dogstatsd() throws {
     let store = try TestStore()
-    let socket = Glibc.socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
-    try #require(socket >= 0)
+    let (socket, port) = try LoopbackServer.bind(SOCK_DGRAM)
     defer { close(socket) }
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-    let bound = withUnsafeMutablePointer(to: &address) {
-      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-        bind(socket, $0, length) == 0 && getsockname(socket, $0, &length) == 0
-      }
-    }
-    try #require(bound)
     var timeout = timeval(tv_sec: 10, tv_usec: 0)
     setsockopt(socket, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
 
@@ -178,7 +167,7 @@ struct DogStatsDTests {
     stores: [\(store.path)]
     window_seconds: 30
     labels: {cohort: old, host: test-host}
-    dogstatsd: 127.0.0.1:\(UInt16(bigEndian: address.sin_port))
+    dogstatsd: 127.0.0.1:\(port)
     """.write(toFile: config, atomically: true, encoding: .utf8)
     let agent = try AgentProcess(store: store, arguments: ["--config", config])
     #expect(try store.groot("create", "oci:///no/such/image", "x").status == 1)

@@ -103,18 +103,8 @@ final class FaultProxy: @unchecked Sendable {
   /// Sends the request upstream; returns the response head (with Connection:
   /// close added) and body.
   private func forward(_ request: String) -> ([UInt8], [UInt8])? {
-    let upstreamFD = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    guard let upstreamFD = LoopbackServer.connect(port: upstream) else { return nil }
     defer { close(upstreamFD) }
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_port = UInt16(upstream).bigEndian
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    let connected = withUnsafePointer(to: &address) {
-      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-        connect(upstreamFD, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
-      }
-    }
-    guard connected else { return nil }
     let lines = request.components(separatedBy: "\r\n").filter {
       !$0.lowercased().hasPrefix("connection:") && !$0.isEmpty
     }

@@ -10,19 +10,10 @@ final class LoopbackServer: @unchecked Sendable {
   private var stopped = false
 
   init(handler: @escaping @Sendable (Int32) -> Void) throws {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-    let ok = withUnsafeMutablePointer(to: &address) {
-      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-        bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0
-      }
-    }
-    guard ok, listen(fd, 64) == 0 else { throw TestFailure("cannot listen on 127.0.0.1") }
+    let (fd, port) = try Self.bind(SOCK_STREAM)
+    guard listen(fd, 64) == 0 else { throw TestFailure("cannot listen on 127.0.0.1") }
     listener = fd
-    port = Int(UInt16(bigEndian: address.sin_port))
+    self.port = port
     Thread {
       while true {
         let client = accept(fd, nil, nil)
@@ -48,6 +39,47 @@ final class LoopbackServer: @unchecked Sendable {
     guard first else { return }
     shutdown(listener, Int32(SHUT_RDWR))
     close(listener)
+  }
+
+  /// A socket of `type` bound to 127.0.0.1 on a port the kernel picks.
+  static func bind(_ type: __socket_type) throws -> (fd: Int32, port: Int) {
+    let fd = socket(AF_INET, Int32(type.rawValue), 0)
+    var address = address(port: 0)
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    let bound = withUnsafeMutablePointer(to: &address) {
+      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+        Glibc.bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0
+      }
+    }
+    guard fd >= 0, bound else {
+      if fd >= 0 { close(fd) }
+      throw TestFailure("cannot bind a socket on 127.0.0.1")
+    }
+    return (fd, Int(UInt16(bigEndian: address.sin_port)))
+  }
+
+  /// A TCP connection to 127.0.0.1:PORT, or nil.
+  static func connect(port: Int) -> Int32? {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    var address = address(port: port)
+    let connected = withUnsafePointer(to: &address) {
+      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+        Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
+      }
+    }
+    guard fd >= 0, connected else {
+      if fd >= 0 { close(fd) }
+      return nil
+    }
+    return fd
+  }
+
+  static func address(port: Int) -> sockaddr_in {
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_port = UInt16(port).bigEndian
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    return address
   }
 
   /// The request line and headers, up to the blank line.
