@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import GrootFixtures
 import GrootIO
 import GrootTelemetry
 
@@ -64,7 +65,7 @@ struct AgentLoad: ParsableCommand {
     let foldedCount = try folded(store)
 
     // 2. Create latency with and without the journal, alternating.
-    try spawn(options.groot, ["--store", store, "create", options.image, "warmup"])
+    try spawn(options.groot, ["--store", store, "create", try options.image, "warmup"])
     try spawn(options.groot, ["--store", store, "delete", "warmup"])
     var with: [Double] = []
     var without: [Double] = []
@@ -72,7 +73,7 @@ struct AgentLoad: ParsableCommand {
       for journalOn in [true, false] {
         if !journalOn { setenv("GROOT_JOURNAL", "off", 1) }
         let id = "\(journalOn ? "j" : "n")\(index)"
-        let time = try timed { try spawn(options.groot, ["--store", store, "create", options.image, id]) }
+        let time = try timed { try spawn(options.groot, ["--store", store, "create", try options.image, id]) }
         unsetenv("GROOT_JOURNAL")
         if journalOn { with.append(time) } else { without.append(time) }
         try spawn(options.groot, ["--store", store, "delete", id])
@@ -86,7 +87,7 @@ struct AgentLoad: ParsableCommand {
     print(String(format: "agent peak RSS       %8.1f MiB", Double(peakRSS) / 1024))
     print(String(format: "folded               %8d events; caught up %.2f s after the last write", foldedCount, lag))
     print("")
-    print("warm create of \(options.image), \(runs) runs each, milliseconds")
+    print("warm create of \(try options.image), \(runs) runs each, milliseconds")
     print(Figures.header)
     print(Figures(with).row("with journal"))
     print(Figures(without).row("without journal"))

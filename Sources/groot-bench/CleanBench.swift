@@ -18,7 +18,7 @@ struct Clean: ParsableCommand {
   @OptionGroup var options: BenchOptions
 
   func run() throws {
-    let (binary, image) = (options.groot, options.image)
+    let (binary, image) = (options.groot, try options.image)
     let base = Paths.absolute(try FileSystem.makeUniqueDirectory(in: "/tmp", prefix: "groot-bench-clean"))
     defer { try? FileSystem.removeTree(base) }
     let store = base + "/store"

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import GrootFixtures
 import GrootIO
 
 /// Warm create with and without a disk limit, for the overlay and btrfs drivers,
@@ -14,7 +15,7 @@ struct Limits: ParsableCommand {
   @OptionGroup var options: BenchOptions
 
   func run() throws {
-    let (groot, image) = (options.groot, options.image)
+    let (groot, image) = (options.groot, try options.image)
     let base = Paths.absolute(try FileSystem.makeUniqueDirectory(in: "/tmp", prefix: "groot-bench-limits"))
     defer { try? FileSystem.removeTree(base) }
     var rows: [(String, Figures)] = []

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import GrootFixtures
 import GrootIO
 
 /// Cold create of an image from a local docker-registry, against skopeo copy to
@@ -12,12 +13,14 @@ struct Pull: ParsableCommand {
   @Option(help: "Runs of each.")
   var runs = 10
 
-  @Option(help: "OCI layout to push to the registry (default: the shared test data's alpine).")
-  var layout = Paths.absolute(FileManager.default.currentDirectoryPath + "/../shared/testdata/oci/alpine")
+  @Option(
+    name: .customLong("layout"), help: "OCI layout to push to the registry (default: the fixtures' Debian rootfs).")
+  var layoutOption: String?
 
   @OptionGroup var options: BenchOptions
 
   func run() throws {
+    let layout = try layoutOption.map(Paths.absolute) ?? FixtureImages.cached(.debian)
     let base = Paths.absolute(try FileSystem.makeUniqueDirectory(in: "/tmp", prefix: "groot-bench-pull"))
     defer { try? FileSystem.removeTree(base) }
     let port = Int.random(in: 20000...60000)

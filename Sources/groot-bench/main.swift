@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import GrootFixtures
 import GrootIO
 
 #if canImport(Glibc)
@@ -11,7 +12,7 @@ import GrootIO
 struct GrootBench: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "groot-bench", abstract: "Benchmarks groot beside a peer in the same run.",
-    subcommands: [WarmCreate.self, Clean.self, Limits.self, AgentLoad.self, Pull.self],
+    subcommands: [Fixtures.self, WarmCreate.self, Clean.self, Limits.self, AgentLoad.self, Pull.self],
     defaultSubcommand: WarmCreate.self)
 }
 
@@ -26,7 +27,7 @@ struct WarmCreate: ParsableCommand {
   @OptionGroup var options: BenchOptions
 
   func run() throws {
-    let (groot, image) = (options.groot, options.image)
+    let (groot, image) = (options.groot, try options.image)
     let base = Paths.absolute(try FileSystem.makeUniqueDirectory(in: "/tmp", prefix: "groot-bench"))
     defer { try? FileSystem.removeTree(base) }
     let store = base + "/store"
@@ -83,8 +84,14 @@ struct WarmCreate: ParsableCommand {
 
 /// What every benchmark takes: the groot under test and the image it creates.
 struct BenchOptions: ParsableArguments {
-  @Option(help: "Image to create (default: the shared test data's alpine).")
-  var image = "oci://" + Paths.absolute(FileManager.default.currentDirectoryPath + "/../shared/testdata/oci/alpine")
+  @Option(
+    name: .customLong("image"), help: "Image to create (default: the fixtures' Debian rootfs, built on first use).")
+  var imageOption: String?
+
+  /// The image to create: the option, or the fixture image made from this host's Debian binaries.
+  var image: String {
+    get throws { try imageOption ?? FixtureImages.reference(.debian) }
+  }
 
   @Option(help: "The groot binary (default: beside this one).")
   var groot = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().path + "/groot"

@@ -6,7 +6,7 @@ import Testing
 /// groot's journal and groot-agent's metrics, checked against what was done.
 @Suite("Telemetry")
 struct AgentTests {
-  static let empty = "oci://\(Project.image("empty")):v0.1.1"
+  static let empty = "oci://\(Project.image(.empty)):v0.1.1"
 
   /// Events in the store's journal.
   static func journal(_ store: TestStore) throws -> [Event] {
@@ -25,7 +25,7 @@ struct AgentTests {
     for index in 0..<5 { _ = try store.create(Self.empty, "ok-\(index)") }
     for index in 0..<2 { #expect(try store.groot("delete", "ok-\(index)").status == 0) }
     #expect(try store.groot("create", Self.empty, "ok-2").status == 1)  // duplicate
-    #expect(try store.groot("create", "oci://\(Project.image("corrupted"))", "bad").status == 1)
+    #expect(try store.groot("create", "oci://\(Project.image(.corrupted))", "bad").status == 1)
     #expect(try store.groot("create", "oci:///no/such/image", "gone").status == 1)
 
     let create = ["operation": "create", "cohort": "new"]

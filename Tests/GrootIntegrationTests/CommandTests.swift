@@ -31,16 +31,16 @@ struct CommandTests {
     let store = try TestStore()
     try Self.expectCleanFailure(store, ["create", "oci:///no/such/layout", "x"], mentioning: "image not found")
     try Self.expectCleanFailure(
-      store, ["create", "oci://\(Project.image("empty")):nope", "x"], mentioning: "no manifest tagged 'nope'")
+      store, ["create", "oci://\(Project.image(.empty)):nope", "x"], mentioning: "no manifest tagged 'nope'")
     try Self.expectCleanFailure(store, ["create", "/no/such/rootfs", "x"], mentioning: "image not found")
   }
 
   @Test("duplicate id")
   func duplicateID() throws {
     let store = try TestStore()
-    _ = try store.create("oci://\(Project.image("empty")):v0.1.1", "dup")
+    _ = try store.create("oci://\(Project.image(.empty)):v0.1.1", "dup")
     let before = try store.snapshot()
-    let outcome = try store.groot("create", "oci://\(Project.image("busybox-1.25"))", "dup")
+    let outcome = try store.groot("create", "oci://\(Project.image(.busybox))", "dup")
     #expect(outcome.status == 1)
     #expect(outcome.stderr == "groot: image 'dup' already exists\n")
     #expect(try store.snapshot() == before)
@@ -49,7 +49,7 @@ struct CommandTests {
   @Test("missing store")
   func missingStore() throws {
     let store = try TestStore(initialize: false)
-    let outcome = try store.groot("create", "oci://\(Project.image("empty")):v0.1.1", "x")
+    let outcome = try store.groot("create", "oci://\(Project.image(.empty)):v0.1.1", "x")
     #expect(outcome.status == 1)
     #expect(outcome.stderr.contains("is not initialized"))
     #expect(!fileExists(store.path))
@@ -83,14 +83,14 @@ struct CommandTests {
   func invalidID() throws {
     let store = try TestStore()
     try Self.expectCleanFailure(
-      store, ["create", "oci://\(Project.image("empty")):v0.1.1", "../escape"], mentioning: "invalid image id")
+      store, ["create", "oci://\(Project.image(.empty)):v0.1.1", "../escape"], mentioning: "invalid image id")
   }
 
   @Test("disk limits are refused where they cannot be enforced")
   func diskLimitRefused() throws {
     let store = try TestStore()
     try Self.expectCleanFailure(
-      store, ["create", "--disk-limit-size-bytes", "1000000", "oci://\(Project.image("empty")):v0.1.1", "x"],
+      store, ["create", "--disk-limit-size-bytes", "1000000", "oci://\(Project.image(.empty)):v0.1.1", "x"],
       mentioning: "cannot enforce --disk-limit-size-bytes")
   }
 
@@ -143,7 +143,7 @@ struct CommandTests {
   @Test("--without-mount returns the mount, which works when made")
   func withoutMount() throws {
     let store = try TestStore()
-    let spec = try store.create("oci://\(Project.image("busybox-1.25"))", "nomount", ["--without-mount"])
+    let spec = try store.create("oci://\(Project.image(.busybox))", "nomount", ["--without-mount"])
     #expect(try store.mountPoints().isEmpty)
     let mounts = try #require(spec["mounts"] as? [[String: Any]])
     #expect(mounts.count == 1)
@@ -161,8 +161,8 @@ struct CommandTests {
   @Test("delete by id and by rootfs path; a busy rootfs fails and can be retried")
   func delete() throws {
     let store = try TestStore()
-    _ = try store.create("oci://\(Project.image("busybox-1.25"))", "a")
-    _ = try store.create("oci://\(Project.image("busybox-1.25"))", "b")
+    _ = try store.create("oci://\(Project.image(.busybox))", "a")
+    _ = try store.create("oci://\(Project.image(.busybox))", "b")
     #expect(try store.groot("delete", "a").status == 0)
     #expect(!fileExists(store.path + "/images/a"))
 
@@ -190,15 +190,15 @@ struct CommandTests {
   func list() throws {
     let store = try TestStore()
     #expect(try store.groot("list").stdout.isEmpty)
-    _ = try store.create("oci://\(Project.image("empty")):v0.1.1", "one")
-    _ = try store.create("oci://\(Project.image("empty")):v0.1.1", "two")
+    _ = try store.create("oci://\(Project.image(.empty)):v0.1.1", "one")
+    _ = try store.create("oci://\(Project.image(.empty)):v0.1.1", "two")
     #expect(try store.groot("list").stdout == "\(store.path)/images/one\n\(store.path)/images/two\n")
   }
 
   @Test("stats counts what the container writes")
   func stats() throws {
     let store = try TestStore()
-    _ = try store.create("oci://\(Project.image("busybox-1.25"))", "s")
+    _ = try store.create("oci://\(Project.image(.busybox))", "s")
     func usage() throws -> (total: Int, exclusive: Int) {
       let outcome = try store.groot("stats", "s")
       let json = try JSONSerialization.jsonObject(with: Data(outcome.stdout.utf8)) as! [String: [String: Int]]
@@ -256,7 +256,7 @@ struct CommandTests {
     """.write(toFile: config, atomically: true, encoding: .utf8)
     let outcome = try run(
       Project.grootBinary,
-      ["--config", config, "--log-level", "fatal", "create", "oci://\(Project.image("empty")):v0.1.1", "c"])
+      ["--config", config, "--log-level", "fatal", "create", "oci://\(Project.image(.empty)):v0.1.1", "c"])
     #expect(outcome.status == 0, "\(outcome.stderr)")
     #expect(outcome.stderr.isEmpty)  // --log-level fatal beat the file's debug
     #expect(fileExists(store.path + "/images/c"))
@@ -270,7 +270,7 @@ struct CommandTests {
   @Test("init-store twice is harmless; delete-store refuses mounted images unless forced")
   func storeLifecycle() throws {
     let store = try TestStore()
-    _ = try store.create("oci://\(Project.image("busybox-1.25"))", "x")
+    _ = try store.create("oci://\(Project.image(.busybox))", "x")
     #expect(try store.groot("init-store").status == 0)
     #expect(fileExists(store.rootfs("x") + "/bin/busybox"))
     let refused = try store.groot("delete-store")

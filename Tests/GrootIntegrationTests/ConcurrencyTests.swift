@@ -9,11 +9,11 @@ import Testing
 struct ConcurrencyTests {
   /// Images the workers share, with a file each must show.
   static let images: [(reference: String, marker: String)] = [
-    ("oci://\(Project.image("busybox-1.25"))", "bin/busybox"),
-    ("oci://\(Project.image("grootfs-busybox"))", "file-3"),
-    ("oci://\(Project.image("empty")):v0.1.1", "hello"),
-    ("oci://\(Project.image("alpine"))", "etc/alpine-release"),
-    ("oci://\(Project.image("opq-whiteouts-busybox"))", "var/istillexist"),
+    ("oci://\(Project.image(.busybox))", "bin/busybox"),
+    ("oci://\(Project.image(.multiLayer))", "file-3"),
+    ("oci://\(Project.image(.empty)):v0.1.1", "hello"),
+    ("oci://\(Project.image(.debian))", "etc/debian_version"),
+    ("oci://\(Project.image(.opaqueWhiteout))", "var/istillexist"),
   ]
 
   /// Whole-store invariants: every image whole and mounted, nothing else mounted,
@@ -178,8 +178,8 @@ struct CleanTests {
   @Test("layers in use stay; unused ones go; freed bytes are reported")
   func cleanRemovesOnlyUnused() throws {
     let store = try TestStore()
-    _ = try store.create("oci://\(Project.image("busybox-1.25"))", "kept")
-    _ = try store.create("oci://\(Project.image("grootfs-busybox"))", "gone")
+    _ = try store.create("oci://\(Project.image(.busybox))", "kept")
+    _ = try store.create("oci://\(Project.image(.multiLayer))", "gone")
     #expect(try store.groot("delete", "gone").status == 0)
     let before = try sh("du -sB1 \(store.path)/layers | cut -f1").stdout
     let report = try Self.report(try store.groot("clean"))
@@ -197,20 +197,20 @@ struct CleanTests {
   @Test("the threshold is respected, least recently used first")
   func threshold() throws {
     let store = try TestStore()
-    _ = try store.create("oci://\(Project.image("alpine"))", "old")
-    _ = try store.create("oci://\(Project.image("grootfs-busybox"))", "new")
+    _ = try store.create("oci://\(Project.image(.debian))", "old")
+    _ = try store.create("oci://\(Project.image(.multiLayer))", "new")
     for id in ["old", "new"] { #expect(try store.groot("delete", id).status == 0) }
-    let alpineLayer = "5af4f8f59b764c64c6def53f52ada809fe38d528441d08d01c206dfb3fc3b691"
+    let debianLayer = try LayoutLayers(ofLayout: Project.image(.debian)).chainIDs[0]
 
     let high = try Self.report(try store.groot("clean", "--threshold-bytes", "1000000000"))
     #expect(high["layers_removed"] == 0)
     #expect(try Self.layerCount(store) == 5)
 
-    // Just under what the store uses: removing the oldest layer (alpine's) is enough.
+    // Just under what the store uses: removing the oldest layer (debian's) is enough.
     let usage = high["store_bytes_before"]!
     let some = try Self.report(try store.groot("clean", "--threshold-bytes", "\(usage - 1)"))
     #expect(some["layers_removed"] == 1)
-    #expect(!fileExists(store.path + "/layers/" + alpineLayer))
+    #expect(!fileExists(store.path + "/layers/" + debianLayer))
     #expect(try Self.layerCount(store) == 4)
     #expect(some["store_bytes_after"]! <= usage - 1)
   }
@@ -218,22 +218,23 @@ struct CleanTests {
   @Test("create --with-clean removes unused layers but never the new image's")
   func withClean() throws {
     let store = try TestStore()
-    _ = try store.create("oci://\(Project.image("alpine"))", "a")
-    _ = try store.create("oci://\(Project.image("empty")):v0.1.1", "e")
+    _ = try store.create("oci://\(Project.image(.debian))", "a")
+    _ = try store.create("oci://\(Project.image(.empty)):v0.1.1", "e")
     for id in ["a", "e"] { #expect(try store.groot("delete", id).status == 0) }
-    let alpineLayer = store.path + "/layers/5af4f8f59b764c64c6def53f52ada809fe38d528441d08d01c206dfb3fc3b691"
-    let inodeBefore = try inode(alpineLayer)
-    _ = try store.create("oci://\(Project.image("alpine"))", "again", ["--with-clean"])
-    #expect(try inode(alpineLayer) == inodeBefore)  // reused, not removed and unpacked again
+    let debianLayer = store.path + "/layers/" + (try LayoutLayers(ofLayout: Project.image(.debian)).chainIDs[0])
+    let inodeBefore = try inode(debianLayer)
+    _ = try store.create("oci://\(Project.image(.debian))", "again", ["--with-clean"])
+    #expect(try inode(debianLayer) == inodeBefore)  // reused, not removed and unpacked again
     #expect(try Self.layerCount(store) == 1)  // empty's two layers were cleaned
     #expect(
-      try String(contentsOfFile: store.rootfs("again") + "/etc/alpine-release", encoding: .utf8).hasPrefix("3.19"))
+      try String(contentsOfFile: store.rootfs("again") + "/etc/debian_version", encoding: .utf8)
+        == Project.debianVersion)
   }
 
   @Test("check reports left-over work and repairs it")
   func checkRepairs() throws {
     let store = try TestStore()
-    _ = try store.create("oci://\(Project.image("busybox-1.25"))", "x")
+    _ = try store.create("oci://\(Project.image(.busybox))", "x")
     // What a killed create leaves: an abandoned work dir with a mount in it.
     let abandoned = store.path + "/tmp/image-1-abandoned"
     try sh("mkdir -p \(abandoned)/rootfs && mount -t tmpfs none \(abandoned)/rootfs")

@@ -11,13 +11,13 @@ struct RegistryFaultTests {
   static func setUp() throws -> (TestStore, TestRegistry, FaultProxy) {
     let store = try TestStore()
     let registry = try TestRegistry(in: store.base)
-    try registry.push(Project.image("alpine"), as: "alpine:3.19")
+    try registry.push(Project.image(.debian), as: "debian:12")
     return (store, registry, try FaultProxy(upstream: registry.port))
   }
 
   static func create(_ store: TestStore, _ proxy: FaultProxy, id: String) throws -> Outcome {
     try store.groot(
-      ["create", "--insecure-registry", proxy.host, "docker://\(proxy.host)/alpine:3.19", id], environment: environment)
+      ["create", "--insecure-registry", proxy.host, "docker://\(proxy.host)/debian:12", id], environment: environment)
   }
 
   @Test(
@@ -29,7 +29,7 @@ struct RegistryFaultTests {
     let outcome = try Self.create(store, proxy, id: "retried")
     #expect(outcome.status == 0, "\(outcome.stderr)")
     #expect(proxy.blobRequestCount >= 4)  // config and layer; two failures among them
-    #expect(fileExists(store.rootfs("retried") + "/etc/alpine-release"))
+    #expect(fileExists(store.rootfs("retried") + "/etc/debian_version"))
   }
 
   @Test(
@@ -44,7 +44,7 @@ struct RegistryFaultTests {
     proxy.set(fault)
     let started = Date()
     try CommandTests.expectCleanFailure(
-      store, ["create", "--insecure-registry", proxy.host, "docker://\(proxy.host)/alpine:3.19", "x"],
+      store, ["create", "--insecure-registry", proxy.host, "docker://\(proxy.host)/debian:12", "x"],
       mentioning: message, environment: Self.environment)
     #expect(Date().timeIntervalSince(started) < 20)
     proxy.set(.none)
@@ -90,7 +90,7 @@ struct RegistryFaultTests {
     let (store, registry, proxy) = try Self.setUp()
     defer { withExtendedLifetime(registry) {} }
     proxy.set(.slow(milliseconds: 1500))
-    let image = "docker://\(proxy.host)/alpine:3.19"
+    let image = "docker://\(proxy.host)/debian:12"
     let plain = try store.groot(["create", "--insecure-registry", proxy.host, image, "piped"])
     #expect(plain.status == 0 && plain.stderr.isEmpty, "\(plain.stderr)")
     // script(1) runs groot on a pseudo-terminal and copies what it wrote; a
@@ -101,6 +101,6 @@ struct RegistryFaultTests {
     #expect(terminal.status == 0, "\(terminal.stdout)")
     #expect(terminal.stdout.contains("groot: pulling \(image): 0/1 layers"), "\(terminal.stdout)")
     #expect(terminal.stdout.contains("\r\u{1B}[K{"), "the line is erased before the JSON")
-    #expect(fileExists(second.rootfs("tty") + "/etc/alpine-release"))
+    #expect(fileExists(second.rootfs("tty") + "/etc/debian_version"))
   }
 }

@@ -1,6 +1,7 @@
 import Foundation
+import GrootFixtures
 
-/// Where the project and its shared test data live.
+/// Where the project lives, and the images its tests create from.
 enum Project {
   static let root: String = {
     var url = URL(fileURLWithPath: #filePath)
@@ -8,9 +9,17 @@ enum Project {
     return url.path
   }()
 
-  static var testdata: String { root + "/../shared/testdata/oci" }
+  /// The layout of a fixture image, built once per test process (GrootFixtures).
+  static func image(_ image: FixtureImage) -> String {
+    do {
+      return try FixtureImages.cached(image)
+    } catch {
+      fatalError("cannot build the \(image) test image: \(error)")
+    }
+  }
 
-  static func image(_ name: String) -> String { "\(testdata)/\(name)" }
+  /// What /etc/debian_version says in the `.debian` image: the host's own.
+  static let debianVersion = (try? String(contentsOfFile: "/etc/debian_version", encoding: .utf8)) ?? "?"
 
   static var grootBinary: String {
     ProcessInfo.processInfo.environment["GROOT_BIN"] ?? root + "/.build/debug/groot"
