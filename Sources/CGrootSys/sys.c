@@ -1,4 +1,6 @@
 #define _GNU_SOURCE
+#include <linux/loop.h>
+#include <sys/ioctl.h>
 #include "CGrootSys.h"
 
 #include <errno.h>
@@ -33,4 +35,8 @@ long groot_fs_magic(const char *path) {
   struct statfs info;
   if (statfs(path, &info) != 0) return -1;
   return (long)info.f_type;
+}
+
+int groot_loop_set_direct_io(int fd, unsigned long enabled) {
+  return ioctl(fd, LOOP_SET_DIRECT_IO, enabled);
 }

@@ -13,6 +13,9 @@ public struct CleanReport: Encodable, Sendable {
   public var storeBytesBefore: Int64 = 0
   public var storeBytesAfter: Int64 = 0
   public var thresholdBytes: Int64 = 0
+  /// False when the store used no more than the threshold, so nothing was tried
+  /// (GrootFS's "threshold not reached: skipping clean").
+  public var thresholdReached = true
 
   enum CodingKeys: String, CodingKey {
     case layersRemoved = "layers_removed"
@@ -21,6 +24,7 @@ public struct CleanReport: Encodable, Sendable {
     case storeBytesBefore = "store_bytes_before"
     case storeBytesAfter = "store_bytes_after"
     case thresholdBytes = "threshold_bytes"
+    case thresholdReached = "threshold_reached"
   }
 
   public func json() throws -> String {
@@ -55,7 +59,10 @@ struct Cleaner {
     var usage = layers.values.reduce(upperBytes) { $0 + $1.diskUsage }
     report.storeBytesBefore = usage
     report.storeBytesAfter = usage
-    if thresholdBytes > 0 && usage <= thresholdBytes { return report }
+    if thresholdBytes > 0 && usage <= thresholdBytes {
+      report.thresholdReached = false
+      return report
+    }
 
     let referenced = try referencedLayers()
     let candidates = layers.values

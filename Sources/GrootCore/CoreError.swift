@@ -7,10 +7,12 @@ public enum CoreError: Error, CustomStringConvertible, Equatable {
   case imagesStillMounted([String])
   case foreignMounts([String])
   case inconsistent(count: Int, repairable: Bool)
+  case noStore(String)
+  case layersExceedQuota(total: Int64, limit: Int64)
 
   public var description: String {
     switch self {
-    case .config(let path, let reason): return "invalid config file \(path): \(reason)"
+    case .config(_, let reason): return reason
     case .invalidFlag(let reason): return reason
     case .layer(let name, let reason): return "cannot unpack \(name): \(reason)"
     case .unsupported(let what): return what
@@ -19,6 +21,8 @@ public enum CoreError: Error, CustomStringConvertible, Equatable {
     case .inconsistent(let count, let repairable):
       return "store has \(count) problem\(count == 1 ? "" : "s")"
         + (repairable ? ": run 'groot check --repair'" : " that need an operator")
+    case .noStore(let path): return "no store found at \(path)"
+    case .layersExceedQuota(let total, let limit): return "layers exceed disk quota \(total)/\(limit) bytes"
     case .foreignMounts(let paths):
       return "refusing to delete the store: file systems are mounted in it (\(paths.joined(separator: ", ")))"
     }

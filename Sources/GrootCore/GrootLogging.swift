@@ -1,4 +1,3 @@
-import GrootTelemetry
 import Logging
 
 #if canImport(Glibc)
@@ -17,12 +16,24 @@ extension LogLevel {
 }
 
 public enum GrootLogging {
-  /// Sets up logging once per process: JSON lines to --log-file, else stderr.
-  public static func bootstrap(_ settings: Settings) -> Logger {
-    let opened = settings.logFile.map { open($0, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644) } ?? -1
-    let fd: Int32 = opened >= 0 ? opened : 2
+  /// Set once logging is set up: only then are failures logged as well as printed.
+  nonisolated(unsafe) public private(set) static var logger: Logger?
+
+  /// Sets up logging once per process: lager JSON lines to the log file, else
+  /// stderr, under `grootfs.COMMAND` (GrootFS's sessions).
+  public static func bootstrap(_ settings: Settings, command: String) throws -> Logger {
+    var fd: Int32 = 2
+    if let file = settings.logFile {
+      fd = open(file, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+      guard fd >= 0 else {
+        throw CoreError.invalidFlag("cannot open log file \(file): \(String(cString: strerror(errno)))")
+      }
+    }
     let level = settings.logLevel.swiftLogLevel
-    LoggingSystem.bootstrap { label in JSONLogHandler(label: label, fd: fd, level: level) }
-    return Logger(label: "groot")
+    let format = settings.logTimestampFormat
+    LoggingSystem.bootstrap { label in LagerLogHandler(label: label, fd: fd, level: level, timestampFormat: format) }
+    let logger = Logger(label: "grootfs.\(command)")
+    Self.logger = logger
+    return logger
   }
 }

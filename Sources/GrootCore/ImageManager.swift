@@ -1,3 +1,4 @@
+import Foundation
 import GrootDriver
 import GrootIO
 import GrootOCI
@@ -8,34 +9,18 @@ import GrootStore
 import GrootUnpack
 import Logging
 
-/// What `create` is asked to do.
-public struct CreateRequest: Sendable {
-  public var image: String
-  public var id: String
-  public var mount = true
-  public var diskLimitBytes: Int64 = 0
-  public var excludeImageFromQuota = false
-  public var skipLayerValidation = false
-  public var registry = RegistryOptions()
-  /// Draw progress on stderr during long pulls (set when stderr is a terminal).
-  public var showProgress = false
-  /// Run clean first (GrootFS's --with-clean): never removes this image's layers.
-  public var clean: CleanRequest?
+/// What `delete` did: GrootFS reports an id it cannot find, and succeeds, since
+/// Garden deletes through both its privileged and unprivileged plugins.
+public enum DeleteOutcome: Equatable {
+  case deleted(String)
+  case skipped(reason: String)
 
-  public init(image: String, id: String) {
-    self.image = image
-    self.id = id
-  }
-}
-
-public struct CleanRequest: Sendable {
-  public var thresholdBytes: Int64
-  /// Image references whose layers clean keeps (GrootFS's clean.ignore_images).
-  public var ignoredImages: [String]
-
-  public init(thresholdBytes: Int64, ignoredImages: [String] = []) {
-    self.thresholdBytes = thresholdBytes
-    self.ignoredImages = ignoredImages
+  /// GrootFS's line on stdout.
+  public var line: String {
+    switch self {
+    case .deleted(let id): return "Image \(id) deleted"
+    case .skipped(let reason): return "\(reason) Skipping delete."
+    }
   }
 }
 
@@ -57,25 +42,28 @@ public struct ImageManager {
 
   // MARK: - Store
 
-  /// Creates the store; with `storeSizeBytes` on a backing file of that size
-  /// (btrfs, or XFS), loop-mounted at the store. Running it again is harmless, and
-  /// mounts the backing file again after a restart.
-  public func initStore(
-    uidMappings: [IDMapping], gidMappings: [IDMapping], storeSizeBytes: Int64, storeFileSystem: String
-  ) throws {
+  /// Creates the store; with a store size on a backing file of that size (btrfs,
+  /// or XFS), loop-mounted at the store. Running it again is harmless, mounts the
+  /// backing file again after a restart, and sets direct I/O as asked.
+  public func initStore(uidMappings: [IDMapping], gidMappings: [IDMapping]) throws {
+    guard getuid() == 0 else { throw StoreError.initNeedsRoot(settings.storePath) }
+    let options = settings.initStore
     let driver = try ImageDrivers.driver(named: settings.driver)
-    guard BackingStore.fileSystems.contains(storeFileSystem) else {
-      throw BackingStoreError.unknownFileSystem(storeFileSystem)
+    guard BackingStore.fileSystems.contains(options.storeFileSystem) else {
+      throw BackingStoreError.unknownFileSystem(options.storeFileSystem)
     }
+    if Store.isGrootFSStore(settings.storePath) { throw StoreError.grootfsStore(settings.storePath) }
     var backing: BackingStoreInfo?
-    if storeSizeBytes > 0 || FileSystem.exists(BackingStore.file(for: settings.storePath)) {
+    if options.storeSizeBytes > 0 || FileSystem.exists(BackingStore.file(for: settings.storePath)) {
       let existing = (try? Store.open(at: settings.storePath))?.configuration.backingStore
       backing = try BackingStore.attach(
-        store: settings.storePath, sizeBytes: existing?.sizeBytes ?? storeSizeBytes,
-        fileSystem: existing?.fileSystem ?? storeFileSystem)
+        store: settings.storePath, sizeBytes: existing?.sizeBytes ?? options.storeSizeBytes,
+        fileSystem: existing?.fileSystem ?? options.storeFileSystem)
+      try BackingStore.setDirectIO(store: settings.storePath, enabled: options.withDirectIO)
     }
     let configuration = StoreConfiguration(
       driver: driver.name, uidMappings: uidMappings, gidMappings: gidMappings, backingStore: backing)
+    let existed = FileSystem.exists(settings.storePath.appending(path: "store.json"))
     let store = try Store.initialize(at: settings.storePath, configuration: configuration)
     // Quotas on whenever the store is btrfs: limits and stats need qgroups.
     let kind = try FileSystemKind(path: store.path)
@@ -83,44 +71,81 @@ public struct ImageManager {
     if driver is BtrfsDriver && kind != .btrfs {
       throw DriverError.needsBtrfsStore(store: store.path, fileSystem: kind.description)
     }
-    logger.info("store initialized", metadata: ["store": "\(settings.storePath)"])
+    logger.info(
+      existed ? "store already initialized" : "store initialized", metadata: ["store": "\(settings.storePath)"])
   }
 
-  /// `{"capacity": N}`: the size of the store's file system.
+  /// The store's size: init.store_size_bytes where the config gives it (GrootFS
+  /// prints that), else the size of the store's file system.
   public func capacity() throws -> Int64 {
-    try Store.open(at: settings.storePath).capacity()
+    if settings.initStore.storeSizeBytes > 0 { return settings.initStore.storeSizeBytes }
+    return try Store.open(at: settings.storePath).capacity()
   }
 
-  /// Removes the store. Mounted images make it refuse unless `force`, which
-  /// unmounts them (a busy one still fails).
+  /// Unmounts the images and removes the store, with its backing file. Only a
+  /// store groot made (or GrootFS made) is removed: any other path is refused and
+  /// left as it is. Mounted images make it refuse unless `force` (GrootFS always
+  /// unmounts them; a busy one still fails).
   public func deleteStore(force: Bool) throws {
-    guard FileSystem.exists(settings.storePath) else { return }
-    var lock: FileLock?
-    var backing: BackingStoreInfo?
-    if let store = try? Store.open(at: settings.storePath) {
-      backing = store.configuration.backingStore
-      lock = try store.lockStore(.exclusive, timeout: settings.lockTimeout)
-      try store.recover()
-      let driver = try ImageDrivers.driver(named: store.configuration.driver)
-      let mounted = try Set(MountTable.mounts(under: store.imagesPath).map(\.mountPoint))
-      let mountedImages = try store.imageIDs().filter { mounted.contains(store.imagePaths($0).rootfs) }
-      if !mountedImages.isEmpty && !force {
-        throw CoreError.imagesStillMounted(mountedImages.map(\.value))
-      }
-      for id in mountedImages {
-        try driver.unmount(store.imagePaths(id), id: id)
-      }
+    let path = settings.storePath
+    guard let st = try FileSystem.lstatIfPresent(path) else {
+      logger.info("store not found", metadata: ["store": "\(path)"])
+      return
     }
-    let mounted = try MountTable.mounts(under: settings.storePath).map(\.mountPoint)
-      .filter { $0 != settings.storePath || backing == nil }
-    guard mounted.isEmpty else { throw CoreError.foreignMounts(mounted) }
+    guard (st.st_mode & S_IFMT) == S_IFDIR else { throw StoreError.notAStore(path, reason: "not a directory") }
+    if Store.isGrootFSStore(path) {
+      try deleteGrootFSStore()
+      return
+    }
+    guard FileSystem.exists(path.appending(path: "store.json")) else {
+      if try FileSystem.exists(BackingStore.file(for: path)) && !MountTable.isMountPoint(path) {
+        throw StoreError.backingStoreNotMounted(path)
+      }
+      throw StoreError.notAStore(path, reason: "no store.json")
+    }
+    let store = try Store.open(at: path)
+    let backing = store.configuration.backingStore
+    let lock = try store.lockStore(.exclusive, timeout: settings.lockTimeout)
+    try store.recover()
+    let driver = try ImageDrivers.driver(named: store.configuration.driver)
+    let mounted = try Set(MountTable.mounts(under: store.imagesPath).map(\.mountPoint))
+    let mountedImages = try store.imageIDs().filter { mounted.contains(store.imagePaths($0).rootfs) }
+    if !mountedImages.isEmpty && !force {
+      throw CoreError.imagesStillMounted(mountedImages.map(\.value))
+    }
+    for id in mountedImages {
+      try driver.unmount(store.imagePaths(id), id: id)
+    }
+    let others = try MountTable.mounts(under: path).map(\.mountPoint).filter { $0 != path || backing == nil }
+    guard others.isEmpty else { throw CoreError.foreignMounts(others) }
     if let backing {
-      lock?.release()
-      try BackingStore.detach(store: settings.storePath, info: backing)
+      lock.release()
+      try BackingStore.detach(store: path, info: backing)
     }
-    try FileSystem.removeTree(settings.storePath)
+    try FileSystem.removeTree(path)
     withExtendedLifetime(lock) {}
-    logger.info("store deleted", metadata: ["store": "\(settings.storePath)"])
+    logger.info("store deleted", metadata: ["store": "\(path)"])
+  }
+
+  /// A GrootFS store: its images' rootfs mounts and backing store unmounted,
+  /// then removed, so an operator can move a host from GrootFS to groot.
+  private func deleteGrootFSStore() throws {
+    let path = settings.storePath
+    for mount in try MountTable.mounts(under: path.appending(path: "images")).reversed() {
+      guard umount2(mount.mountPoint, 0) == 0 else {
+        throw DriverError.unmountFailed(target: mount.mountPoint, errno: errno)
+      }
+    }
+    if try MountTable.isMountPoint(path) {
+      guard umount2(path, 0) == 0 else { throw DriverError.unmountFailed(target: path, errno: errno) }
+    }
+    let others = try MountTable.mounts(under: path).map(\.mountPoint)
+    guard others.isEmpty else { throw CoreError.foreignMounts(others) }
+    try FileSystem.removeTree(path)
+    if unlink(BackingStore.file(for: path)) != 0 && errno != ENOENT {
+      throw SystemError("unlink", BackingStore.file(for: path))
+    }
+    logger.info("grootfs store deleted", metadata: ["store": "\(path)"])
   }
 
   /// Opens the store for a command that changes it: shared store lock, then
@@ -134,49 +159,50 @@ public struct ImageManager {
     return (store, lock)
   }
 
-  public func clean(_ request: CleanRequest) throws -> CleanReport {
+  public func clean() throws -> CleanReport {
     let (store, lock) = try openForWork()
     defer { withExtendedLifetime(lock) {} }
     return try Cleaner(store: store, logger: logger).clean(
-      thresholdBytes: request.thresholdBytes, ignoredSources: Set(request.ignoredImages))
+      thresholdBytes: settings.clean.thresholdBytes, ignoredSources: Set(settings.clean.ignoredImages))
   }
 
   // MARK: - Images
 
-  public func create(_ request: CreateRequest) throws -> RuntimeSpecFragment {
+  /// Creates image `id` from `image`, as the create settings say.
+  public func create(image: String, id idText: String, showProgress: Bool = false) throws -> RuntimeSpecFragment {
+    let options = settings.create
     let (store, storeLock) = try openForWork()
     defer { withExtendedLifetime(storeLock) {} }
     let driver = try ImageDrivers.driver(named: store.configuration.driver)
-    recorder.image = request.image
-    recorder.imageID = request.id
-    let id = try ImageID(request.id)
+    recorder.image = image
+    recorder.imageID = idText
+    let id = try ImageID(idText)
     guard !store.hasImage(id) else { throw StoreError.imageExists(id.value) }
     let limit =
-      request.diskLimitBytes > 0
-      ? DiskLimit(bytes: request.diskLimitBytes, excludeImage: request.excludeImageFromQuota) : nil
+      options.diskLimitBytes > 0
+      ? DiskLimit(bytes: options.diskLimitBytes, excludeImage: options.excludeImageFromQuota) : nil
     try driver.checkLimit(limit, store: store)
-    let reference = try ImageReference(parsing: request.image)
+    let reference = try ImageReference(parsing: image)
     let progress = PullProgress()
-    var registryOptions = request.registry
+    var sourceOptions = options.sources
     // Counted only for the progress line: otherwise the blob path stays bare.
-    if request.showProgress { registryOptions.observeBytes = { progress.add(bytes: $0) } }
-    let source = try ImageSources.source(for: reference, registry: registryOptions)
-    let image = try source.resolve()
-    for warning in image.warnings { logger.warning("\(warning)") }
+    if showProgress { sourceOptions.observeBytes = { progress.add(bytes: $0) } }
+    let source = try ImageSources.source(for: reference, registry: sourceOptions)
+    let resolved = try source.resolve()
+    for warning in resolved.warnings { logger.warning("\(warning)") }
+    try Self.checkCompressedSize(resolved, against: limit)
 
     let puller = LayerPuller(
-      store: store, source: source, verify: !request.skipLayerValidation, driver: driver,
+      store: store, source: source, verify: !options.skipLayerValidation, driver: driver,
       lockTimeout: settings.lockTimeout, logger: logger, progress: progress)
-    let layers = image.layers.map(\.id)
-    let layerLocks = try puller.lockLayers(image)
+    let layers = resolved.layers.map(\.id)
+    let layerLocks = try puller.lockLayers(resolved)
     defer { store.releaseLayerLocks(layerLocks, layers: layers) }
-    if let clean = request.clean {
-      let report = try Cleaner(store: store, logger: logger).clean(
-        thresholdBytes: clean.thresholdBytes, keep: Set(layers), ignoredSources: Set(clean.ignoredImages))
-      logger.info("cleaned before create", metadata: ["bytes_freed": "\(report.bytesFreed)"])
-    }
-    if request.showProgress, case .registry = reference {
-      let missing = image.layers.filter { !store.hasLayer($0.id) }
+    // The clean runs beside the create, as GrootFS's: it cannot remove this
+    // image's layers (their use locks are held) and does not delay it.
+    if options.withClean { startClean() }
+    if showProgress, case .registry = reference {
+      let missing = resolved.layers.filter { !store.hasLayer($0.id) }
       if !missing.isEmpty {
         progress.show(
           label: reference.description, layers: missing.count,
@@ -184,7 +210,7 @@ public struct ImageManager {
       }
     }
     defer { progress.stop() }
-    let pull = try puller.pull(image)
+    let pull = try puller.pull(resolved, unpackLimit: limit.flatMap { $0.excludeImage ? nil : $0.bytes })
     recorder.pull = pull
     for layer in layers { store.touchLayer(layer) }
 
@@ -197,14 +223,16 @@ public struct ImageManager {
     let workPaths = ImagePaths(root: work.path)
     var mounted = false
     do {
-      try driver.prepare(workPaths, layers: layers, limit: limit, store: store)
       var metadata = ImageMetadata(
         id: id.value, reference: reference.description, driver: driver.name, layers: layers,
-        manifestDigest: image.manifestDigest, configDigest: image.configDigest, env: image.env,
-        mounted: request.mount && mountSpec != nil)
+        manifestDigest: resolved.manifestDigest, configDigest: resolved.configDigest, env: resolved.env,
+        mounted: options.mount && mountSpec != nil)
       metadata.diskLimitBytes = limit?.bytes
+      metadata.excludeImageFromQuota = limit?.excludeImage
+      // Written before the limit applies: groot's own metadata never counts against it.
       try store.writeImageMetadata(metadata, in: workPaths)
-      if request.mount, let spec = try driver.mountSpec(for: workPaths, layers: layers, in: store) {
+      try driver.prepare(workPaths, layers: layers, limit: limit, store: store)
+      if options.mount, let spec = try driver.mountSpec(for: workPaths, layers: layers, in: store) {
         try driver.mount(spec, at: workPaths, in: store)
         mounted = true
       }
@@ -221,41 +249,94 @@ public struct ImageManager {
         "layers_unpacked": "\(pull.layersUnpacked)", "bytes_unpacked": "\(pull.bytesUnpacked)",
       ])
     return RuntimeSpecFragment(
-      rootPath: paths.rootfs, env: image.env, mounts: request.mount ? nil : mountSpec.map { [$0] },
-      imageConfig: image.configBytes)
+      rootPath: paths.rootfs, env: resolved.env, mounts: options.mount ? nil : mountSpec.map { [$0] },
+      imageConfig: resolved.configBytes)
   }
 
-  /// Deletes an image; one that is not there is not an error (GrootFS's rule, so
-  /// retries after a partial failure succeed).
-  public func delete(_ argument: String) throws {
-    let (store, lock) = try openForWork()
-    defer { withExtendedLifetime(lock) {} }
-    recorder.imageID = argument
-    let id = try store.imageID(named: argument)
-    guard store.hasImage(id) else {
-      logger.info("image not found, nothing to delete", metadata: ["id": "\(id)"])
-      return
+  /// GrootFS refuses, before fetching anything, an image whose compressed layers
+  /// alone pass a limit that counts them.
+  static func checkCompressedSize(_ image: ResolvedImage, against limit: DiskLimit?) throws {
+    guard let limit, !limit.excludeImage else { return }
+    let total = image.layers.reduce(Int64(0)) { $0 + ($1.descriptor?.size ?? 0) }
+    if total > limit.bytes { throw CoreError.layersExceedQuota(total: total, limit: limit.bytes) }
+  }
+
+  /// Starts `groot clean` in the background with this command's store, config
+  /// and threshold, logging to create.clean_log_file (else the log file).
+  private func startClean() {
+    var arguments = ["--store", settings.storePath, "--log-level", settings.logLevel.rawValue]
+    if let config = settings.configPath { arguments = ["--config", config] + arguments }
+    if let log = settings.create.cleanLogFile ?? settings.logFile { arguments += ["--log-file", log] }
+    arguments += ["clean", "--threshold-bytes", "\(settings.clean.thresholdBytes)"]
+    do {
+      try Subprocess.startDetached("/proc/self/exe", arguments, log: settings.create.cleanLogFile)
+      logger.info("clean started", metadata: ["threshold_bytes": "\(settings.clean.thresholdBytes)"])
+    } catch {
+      logger.error("cannot start clean", metadata: ["error": "\(error)"])
     }
+  }
+
+  /// Deletes an image. One that cannot be found, in a store that is not there,
+  /// or a path outside the store, is skipped with GrootFS's message, not an error:
+  /// Garden deletes every container through both its image plugins.
+  public func delete(_ argument: String) throws -> DeleteOutcome {
+    recorder.imageID = argument
+    let store: Store
+    let lock: FileLock
+    let id: ImageID
+    do {
+      (store, lock) = try openForWork()
+      id = try store.imageID(named: argument)
+    } catch let error as StoreError {
+      switch error {
+      case .notInitialized, .invalidImageID, .imageIDHasSlash:
+        return .skipped(reason: StoreError.imageNotFound(argument).description)
+      case .notAnImagePath:
+        return .skipped(reason: error.description)
+      default: throw error
+      }
+    }
+    defer { withExtendedLifetime(lock) {} }
+    guard store.hasImage(id) else { return .skipped(reason: StoreError.imageNotFound(id.value).description) }
     let paths = store.imagePaths(id)
     try ImageDrivers.driver(named: store.configuration.driver).unmount(paths, id: id)
     try store.discard(paths.root)
     logger.info("image deleted", metadata: ["id": "\(id)"])
+    return .deleted(id.value)
   }
 
-  /// One line per image: its directory.
+  /// One line per image: its directory. A missing store is GrootFS's error.
   public func list() throws -> [String] {
+    guard FileSystem.exists(settings.storePath) else { throw CoreError.noStore(settings.storePath) }
     let store = try Store.open(at: settings.storePath)
     return try store.imageIDs().map { store.imagePaths($0).root }
   }
 
-  /// Total bytes (the image's layers plus what the container wrote) and exclusive
-  /// bytes (what the container wrote), as allocated on disk.
+  /// Disk usage as GrootFS reports it: total (the image's layers plus what the
+  /// container wrote) and exclusive (what the container wrote) bytes as allocated
+  /// on disk; the quota the container may write into, and the space committed to
+  /// the image (its layers plus that quota).
   public func stats(_ argument: String) throws -> ImageStatsOutput {
     let store = try Store.open(at: settings.storePath)
     let id = try store.imageID(named: argument)
     let metadata = try store.imageMetadata(id)
     let driver = try ImageDrivers.driver(named: store.configuration.driver)
     let usage = try driver.stats(store.imagePaths(id), layers: metadata.layers, store: store)
-    return ImageStatsOutput(total: usage.total, exclusive: usage.exclusive)
+    let imageBytes = try store.layersDiskUsage(metadata.layers)
+    var quota: Int64 = 0
+    if let limit = metadata.diskLimitBytes {
+      quota = metadata.excludeImageFromQuota == true ? limit : max(0, limit - imageBytes)
+    }
+    return ImageStatsOutput(
+      total: usage.total, exclusive: usage.exclusive, quota: quota, committed: imageBytes + quota)
+  }
+
+  /// GrootFS's pre-start step that wrote each layer's size where it had none.
+  /// groot records the size when it unpacks a layer, so there is nothing to
+  /// write; the store must be there.
+  public func generateVolumeSizeMetadata() throws {
+    let store = try Store.open(at: settings.storePath)
+    let count = try store.layerIDs().count
+    logger.info("layer sizes already recorded", metadata: ["layers": "\(count)"])
   }
 }

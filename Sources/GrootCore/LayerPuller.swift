@@ -45,6 +45,8 @@ struct LayerPuller {
   let lockTimeout: Double
   let logger: Logger
   var progress: PullProgress?
+  /// Bytes the pull may unpack in all (see `pull`).
+  var budget: UnpackBudget? = nil
 
   enum Outcome {
     case reused
@@ -60,7 +62,17 @@ struct LayerPuller {
   }
 
   /// Unpacks the layers not yet in the store. The caller holds their use locks.
-  func pull(_ image: ResolvedImage) throws -> PullSummary {
+  /// With `unpackLimit`, the layers unpacked may write that many file bytes in
+  /// all (a disk limit that counts the image; GrootFS's check, with its words).
+  func pull(_ image: ResolvedImage, unpackLimit: Int64? = nil) throws -> PullSummary {
+    var puller = self
+    puller.budget = unpackLimit.map {
+      UnpackBudget(bytes: $0, exceeded: .limitExceeded("uncompressed layer size exceeds quota"))
+    }
+    return try puller.pullLayers(image)
+  }
+
+  private func pullLayers(_ image: ResolvedImage) throws -> PullSummary {
     let outcomes = PullOutcomes(count: image.layers.count)
     let width = driver.unpacksLayersSeparately ? Self.width : 1
     Concurrently.forEach(image.layers.count, width: width) { position in
@@ -116,26 +128,28 @@ struct LayerPuller {
     }
   }
 
-  private func unpackOptions(below: [String]) -> UnpackOptions {
+  private func unpackOptions(_ layer: LayerSource, below: [String]) -> UnpackOptions {
     UnpackOptions(
       whiteouts: driver.whiteouts,
       uidMappings: store.configuration.uidMappings,
       gidMappings: store.configuration.gidMappings,
-      lowerLayers: driver.unpacksLayersSeparately ? below : [])
+      lowerLayers: driver.unpacksLayersSeparately ? below : [],
+      baseDirectory: layer.baseDirectory, budget: budget)
   }
 
   /// `below`: the diff directories of the layers under this one, nearest first.
   private func unpack(_ layer: LayerSource, into work: WorkDirectory, below: [String]) throws -> UnpackSummary {
     let diff = work.path.appending(path: "diff")
-    try driver.makeLayerDirectory(diff, parent: below.first)
+    try driver.makeLayerDirectory(diff, parent: below.first, store: store)
     let reader: LayerEntryReader
     switch try source.openLayer(layer, verify: verify) {
     case .tar(let stream): reader = try TarReader(stream: stream)
     case .directory(let path): reader = try DirectoryReader(path: path)
     }
     do {
-      return try Unpacker(into: diff, options: unpackOptions(below: below)).unpack(reader)
+      return try Unpacker(into: diff, options: unpackOptions(layer, below: below)).unpack(reader)
     } catch let error as UnpackError {
+      if case .limitExceeded = error { throw error }
       throw CoreError.layer(name: layer.name, reason: error.description)
     }
   }
@@ -145,8 +159,14 @@ struct LayerPuller {
     _ layer: LayerSource, _ unpacked: UnpackSummary, from work: WorkDirectory, below: [String], reference: String
   ) throws {
     let diff = work.path.appending(path: "diff")
+    // As GrootFS: a layer goes under a base directory only where the image has one.
+    if !layer.baseDirectory.isEmpty && !below.contains(where: { Unpacker.hasDirectory(layer.baseDirectory, in: $0) }) {
+      throw CoreError.layer(
+        name: layer.name,
+        reason: "base directory not found in parent layer: /\(layer.baseDirectory.joined(separator: "/"))")
+    }
     if !unpacked.implicitDirectories.isEmpty && !below.isEmpty && driver.unpacksLayersSeparately {
-      try Unpacker(into: diff, options: unpackOptions(below: below))
+      try Unpacker(into: diff, options: unpackOptions(layer, below: below))
         .inheritAttributes(of: unpacked.implicitDirectories)
     }
     let metadata = LayerMetadata(

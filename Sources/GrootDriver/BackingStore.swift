@@ -1,3 +1,4 @@
+import CGrootSys
 import Foundation
 import GrootIO
 import GrootStore
@@ -45,6 +46,19 @@ public enum BackingStore {
       throw BackingStoreError.mount(file: file, reason: "\(error)")
     }
     return info
+  }
+
+  /// Turns direct I/O on the store's loop device on or off (GrootFS's
+  /// --with-direct-io: the page cache is not filled twice, once for the backing
+  /// file and once for the store). No backing store: nothing to do.
+  public static func setDirectIO(store: String, enabled: Bool) throws {
+    guard let mount = try MountTable.current().last(where: { $0.mountPoint == store }),
+      mount.source.hasPrefix("/dev/loop")
+    else { return }
+    let device = try FileDescriptor(path: mount.source, flags: O_RDWR)
+    guard groot_loop_set_direct_io(device.rawValue, enabled ? 1 : 0) == 0 else {
+      throw SystemError("set direct I/O on", mount.source)
+    }
   }
 
   /// Unmounts the store (freeing its loop device) and removes the backing file.

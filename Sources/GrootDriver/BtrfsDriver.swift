@@ -13,11 +13,13 @@ public struct BtrfsDriver: ImageDriver {
 
   public init() {}
 
-  public func makeLayerDirectory(_ path: String, parent: String?) throws {
+  public func makeLayerDirectory(_ path: String, parent: String?, store: Store) throws {
     if let parent {
       try Btrfs.snapshot(parent, to: path)
     } else {
       try Btrfs.createSubvolume(path)
+      let owner = store.configuration.owner
+      try FileSystem.setOwner(path, uid: owner.uid, gid: owner.gid, mode: 0o755)
     }
   }
 
@@ -35,10 +37,13 @@ public struct BtrfsDriver: ImageDriver {
   /// include the image's files shared with its layers; with it, on exclusive
   /// bytes: what the container writes.
   public func prepare(_ paths: ImagePaths, layers: [Digest], limit: DiskLimit?, store: Store) throws {
+    let owner = store.configuration.owner
+    try FileSystem.setOwner(paths.root, uid: owner.uid, gid: owner.gid, mode: 0o700)
     if let top = layers.last {
       try Btrfs.snapshot(store.layerDiffPath(top), to: paths.rootfs)
     } else {
       try Btrfs.createSubvolume(paths.rootfs)
+      try FileSystem.setOwner(paths.rootfs, uid: owner.uid, gid: owner.gid, mode: 0o755)
     }
     if let limit {
       try Btrfs.limit(paths.rootfs, bytes: UInt64(limit.bytes), exclusive: limit.excludeImage)

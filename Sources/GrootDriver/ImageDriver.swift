@@ -40,9 +40,9 @@ public protocol ImageDriver {
   /// attributes) rather than into a copy of the layer below (btrfs).
   var unpacksLayersSeparately: Bool { get }
 
-  /// Makes the directory a layer is unpacked into; `parent` is the diff directory
-  /// of the layer below, if any.
-  func makeLayerDirectory(_ path: String, parent: String?) throws
+  /// Makes the directory a layer is unpacked into, owned by the store's owner;
+  /// `parent` is the diff directory of the layer below, if any.
+  func makeLayerDirectory(_ path: String, parent: String?, store: Store) throws
   /// Refuses, before any work, a limit it cannot enforce on this store.
   func checkLimit(_ limit: DiskLimit?, store: Store) throws
   /// Whether the image's own directory must be a btrfs subvolume.
@@ -70,7 +70,7 @@ public enum ImageDrivers {
 
 extension Store {
   /// Bytes the image's layers occupy, from their metadata.
-  func layersDiskUsage(_ layers: [Digest]) throws -> Int64 {
+  public func layersDiskUsage(_ layers: [Digest]) throws -> Int64 {
     try layers.reduce(0) { $0 + (try layerMetadata($1).diskUsage) }
   }
 }

@@ -25,8 +25,10 @@ public struct OverlayDriver: ImageDriver {
 
   public init() {}
 
-  public func makeLayerDirectory(_ path: String, parent: String?) throws {
+  public func makeLayerDirectory(_ path: String, parent: String?, store: Store) throws {
     try FileSystem.makeDirectory(path, mode: 0o755)
+    let owner = store.configuration.owner
+    try FileSystem.setOwner(path, uid: owner.uid, gid: owner.gid, mode: 0o755)
   }
 
   /// Limits need the store on btrfs with quotas on (the image directory becomes a
@@ -46,10 +48,16 @@ public struct OverlayDriver: ImageDriver {
 
   public func imageRootIsSubvolume(limit: DiskLimit?) -> Bool { limit != nil }
 
+  /// The upper dir gives the rootfs its root directory, so it (with work and
+  /// rootfs) belongs to the store's owner: root in a user namespace with the
+  /// store's mappings can then write in `/`, as with GrootFS's overlay-xfs driver.
   public func prepare(_ paths: ImagePaths, layers: [Digest], limit: DiskLimit?, store: Store) throws {
-    try FileSystem.makeDirectory(paths.upper, mode: 0o755)
-    try FileSystem.makeDirectory(paths.work, mode: 0o700)
-    try FileSystem.makeDirectory(paths.rootfs, mode: 0o755)
+    let owner = store.configuration.owner
+    try FileSystem.setOwner(paths.root, uid: owner.uid, gid: owner.gid, mode: 0o700)
+    for directory in [paths.upper, paths.work, paths.rootfs] {
+      try FileSystem.makeDirectory(directory, mode: 0o755)
+      try FileSystem.setOwner(directory, uid: owner.uid, gid: owner.gid, mode: 0o755)
+    }
     guard let limit else { return }
     // The upper dir holds only what the container writes; without
     // --exclude-image-from-quota the image's own size is taken off the limit
@@ -78,13 +86,15 @@ public struct OverlayDriver: ImageDriver {
       throw DriverError.tooManyLayers(count: layers.count, optionBytes: length, limit: Self.optionLimit)
     }
     let absoluteLower = (links.isEmpty ? ["empty"] : links).map { store.path.appending(path: $0) }
+    // One options string, as GrootFS prints it (and runc takes either way).
     return MountSpec(
       destination: "/", type: "overlay", source: "overlay",
-      options: options(lower: absoluteLower, paths: paths, store: store, absolute: true))
+      options: [options(lower: absoluteLower, paths: paths, store: store, absolute: true).joined(separator: ",")])
   }
 
   public func mount(_ spec: MountSpec, at paths: ImagePaths, in store: Store) throws {
-    let lower = spec.options.first { $0.hasPrefix("lowerdir=") }!.dropFirst("lowerdir=".count)
+    let lower = spec.options.joined(separator: ",").split(separator: ",")
+      .first { $0.hasPrefix("lowerdir=") }!.dropFirst("lowerdir=".count)
     let relativeLower = lower.split(separator: ":").map { String($0.dropFirst(store.path.count + 1)) }
     let data = options(lower: relativeLower, paths: paths, store: store, absolute: false).joined(separator: ",")
     // Relative lower dirs resolve against the working directory of the mounting

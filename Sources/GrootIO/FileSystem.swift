@@ -32,6 +32,12 @@ public enum FileSystem {
     throw SystemError("mkdir", path)
   }
 
+  /// chown and chmod of a path (not following a final symlink for the owner).
+  public static func setOwner(_ path: String, uid: UInt32, gid: UInt32, mode: mode_t) throws {
+    guard lchown(path, uid, gid) == 0 else { throw SystemError("chown", path) }
+    guard chmod(path, mode) == 0 else { throw SystemError("chmod", path) }
+  }
+
   /// Writes `data` to `path` whole or not at all: a temporary file beside it,
   /// fsync, rename, fsync of the directory.
   public static func writeAtomically(_ data: [UInt8], to path: String, mode: mode_t = 0o644) throws {

@@ -18,6 +18,16 @@ public struct IDMapping: Codable, Equatable, Sendable {
     self.init(containerID: c, hostID: h, size: s)
   }
 
+  /// The host id container root maps to, if a mapping covers it.
+  public static func hostID(ofRoot mappings: [IDMapping]) -> UInt32? {
+    mappings.first { $0.containerID == 0 }?.hostID
+  }
+
+  /// Mappings as GrootFS compares them: `C:H:S` strings, sorted.
+  public static func normalized(_ mappings: [IDMapping]) -> [String] {
+    mappings.map { "\($0.containerID):\($0.hostID):\($0.size)" }.sorted()
+  }
+
   /// Maps `id` through `mappings`; with no mappings ids are kept. Ids outside
   /// every range map to the overflow id 65534 (nobody), as the kernel shows them.
   public static func map(_ id: UInt32, through mappings: [IDMapping]) -> UInt32 {

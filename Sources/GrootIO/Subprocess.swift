@@ -1,3 +1,4 @@
+import CGrootSys
 import Foundation
 
 /// Runs system tools (mkfs, mount -o loop) that have no library interface.
@@ -57,4 +58,27 @@ final class Locked<Value>: @unchecked Sendable {
   init(_ value: Value) { self.value = value }
   func set(_ newValue: Value) { lock.withLock { value = newValue } }
   func get() -> Value { lock.withLock { value } }
+}
+
+extension Subprocess {
+  /// Starts `executable` in a session of its own and does not wait for it: stdin
+  /// and stdout on /dev/null, stderr appended to `log` (or /dev/null), so no
+  /// pipe of the caller's caller is held open by it.
+  public static func startDetached(_ executable: String, _ arguments: [String], log: String?) throws {
+    var actions = posix_spawn_file_actions_t()
+    posix_spawn_file_actions_init(&actions)
+    defer { posix_spawn_file_actions_destroy(&actions) }
+    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+    posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+    posix_spawn_file_actions_addopen(&actions, 2, log ?? "/dev/null", O_WRONLY | O_CREAT | O_APPEND, 0o644)
+    var attributes = posix_spawnattr_t()
+    posix_spawnattr_init(&attributes)
+    defer { posix_spawnattr_destroy(&attributes) }
+    posix_spawnattr_setflags(&attributes, Int16(GROOT_POSIX_SPAWN_SETSID))
+    let argv = ([executable] + arguments).map { strdup($0) } + [nil]
+    defer { for argument in argv { free(argument) } }
+    var pid: pid_t = 0
+    let status = posix_spawn(&pid, executable, &actions, &attributes, argv, environ)
+    guard status == 0 else { throw SystemError("spawn", executable, errno: status) }
+  }
 }

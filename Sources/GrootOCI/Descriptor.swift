@@ -15,8 +15,31 @@ public struct Descriptor: Codable, Hashable, Sendable {
   }
 
   public static let refNameAnnotation = "org.opencontainers.image.ref.name"
+  /// Garden's annotation for a layer unpacked below a directory of the image
+  /// (guardian's imageplugin: the app droplet under /home/vcap).
+  public static let baseDirectoryAnnotation = "org.cloudfoundry.experimental.image.base-directory"
+  /// The largest size a descriptor may declare; anything above is a lie, not a layer.
+  public static let maximumSize: Int64 = 1 << 40
 
   public var refName: String? { annotations?[Self.refNameAnnotation] }
+
+  /// The base directory a layer is unpacked under, as path components; empty for the root.
+  public var baseDirectory: [String] {
+    (annotations?[Self.baseDirectoryAnnotation] ?? "").split(separator: "/").map(String.init)
+      .filter { $0 != "." && $0 != ".." }
+  }
+
+  /// The declared size where it bounds the content; guardian writes 0 for "not
+  /// given", and the digest proves the content either way.
+  public var declaredSize: Int64? { size > 0 ? size : nil }
+
+  /// Refuses sizes no blob can have.
+  public func checkSize(what: String) throws(OCIError) {
+    guard size >= 0 else { throw .invalidDocument(what: what, reason: "\(digest) declares a negative size (\(size))") }
+    guard size <= Self.maximumSize else {
+      throw .invalidDocument(what: what, reason: "\(digest) declares \(size) bytes, more than the 1 TiB groot accepts")
+    }
+  }
 }
 
 public struct Platform: Codable, Hashable, Sendable {

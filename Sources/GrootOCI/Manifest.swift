@@ -32,8 +32,10 @@ public struct Manifest: Codable, Sendable {
     guard MediaType.configs.contains(manifest.config.mediaType) else {
       throw .unsupportedMediaType(manifest.config.mediaType, what: "an image config")
     }
+    try manifest.config.checkSize(what: "image manifest")
     for layer in manifest.layers {
       _ = try LayerCompression(layerMediaType: layer.mediaType)
+      try layer.checkSize(what: "image manifest")
     }
     return manifest
   }
@@ -57,13 +59,12 @@ public struct Index: Codable, Sendable {
     guard index.schemaVersion == 2 else {
       throw .invalidDocument(what: what, reason: "schemaVersion \(index.schemaVersion), expected 2")
     }
+    for manifest in index.manifests { try manifest.checkSize(what: what) }
     return index
   }
 
   /// The manifest for `platform`, among those that name one.
-  public func manifest(for platform: Platform) -> Descriptor? {
-    manifests.first { $0.platform?.os == platform.os && $0.platform?.architecture == platform.architecture }
-  }
+  public func manifest(for platform: Platform) -> Descriptor? { manifests.manifest(for: platform) }
 }
 
 /// One-line text for a JSON decoding error.
@@ -85,5 +86,12 @@ public enum JSONErrorText {
 
   private static func path(_ keys: [CodingKey]) -> String {
     keys.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
+  }
+}
+
+extension Array where Element == Descriptor {
+  /// The first descriptor for `platform`, among those that name one.
+  public func manifest(for platform: Platform) -> Descriptor? {
+    first { $0.platform?.os == platform.os && $0.platform?.architecture == platform.architecture }
   }
 }

@@ -36,10 +36,14 @@ public struct ImageStatsOutput: Encodable {
   public struct DiskUsage: Encodable {
     public var totalBytesUsed: Int64
     public var exclusiveBytesUsed: Int64
+    public var quotaSizeBytes: Int64
+    public var committedSpaceBytes: Int64
 
     enum CodingKeys: String, CodingKey {
       case totalBytesUsed = "total_bytes_used"
       case exclusiveBytesUsed = "exclusive_bytes_used"
+      case quotaSizeBytes = "quota_size_bytes"
+      case committedSpaceBytes = "committed_space_bytes"
     }
   }
 
@@ -49,8 +53,9 @@ public struct ImageStatsOutput: Encodable {
     case diskUsage = "disk_usage"
   }
 
-  public init(total: Int64, exclusive: Int64) {
-    diskUsage = DiskUsage(totalBytesUsed: total, exclusiveBytesUsed: exclusive)
+  public init(total: Int64, exclusive: Int64, quota: Int64, committed: Int64) {
+    diskUsage = DiskUsage(
+      totalBytesUsed: total, exclusiveBytesUsed: exclusive, quotaSizeBytes: quota, committedSpaceBytes: committed)
   }
 
   public func json() throws -> String {

@@ -35,6 +35,30 @@ public struct LayerSource: Sendable {
   public var descriptor: Descriptor?
   public var compression: LayerCompression
   public var name: String
+  /// Where in the image the layer's files go (Garden's base-directory annotation).
+  public var baseDirectory: [String] = []
+
+  /// The layers a manifest and its config describe, bottom first, each keyed by
+  /// its chain ID. A layer unpacked under a base directory makes other files than
+  /// the same blob at the root, so the directory is part of its key (and of every
+  /// key above it).
+  static func layers(of manifest: Manifest, config: ImageConfig) throws -> [LayerSource] {
+    let diffIDs = config.rootfs.diffIDs
+    guard diffIDs.count == manifest.layers.count else {
+      throw OCIError.layerCountMismatch(layers: manifest.layers.count, diffIDs: diffIDs.count)
+    }
+    let keys = zip(manifest.layers, diffIDs).map { layer, diffID in
+      layer.baseDirectory.isEmpty
+        ? diffID : Digest(of: Array("\(diffID) base-directory=/\(layer.baseDirectory.joined(separator: "/"))".utf8))
+    }
+    let chainIDs = ChainID.chain(keys)
+    return try manifest.layers.enumerated().map { position, layer in
+      LayerSource(
+        id: chainIDs[position], diffID: diffIDs[position], descriptor: layer,
+        compression: try LayerCompression(layerMediaType: layer.mediaType), name: "layer \(layer.digest)",
+        baseDirectory: layer.baseDirectory)
+    }
+  }
 }
 
 /// What a layer's entries are read from.
@@ -47,12 +71,12 @@ public enum LayerContent {
 
 /// Picks the source for a reference.
 public enum ImageSources {
-  public static func source(for reference: ImageReference, registry options: RegistryOptions = RegistryOptions())
+  public static func source(for reference: ImageReference, registry options: SourceOptions = SourceOptions())
     throws -> ImageSource
   {
     switch reference {
     case .ociLayout(let path, let tag):
-      return OCILayoutSource(reference: reference, path: path, tag: tag)
+      return OCILayoutSource(reference: reference, path: path, tag: tag, options: options)
     case .localPath(let path):
       return try LocalPathSource(reference: reference, path: path)
     case .registry(let registry):

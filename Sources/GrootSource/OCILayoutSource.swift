@@ -4,19 +4,26 @@ import GrootIO
 import GrootOCI
 import GrootReference
 
-/// An OCI image layout directory (image-spec "image-layout.md").
-public struct OCILayoutSource: ImageSource {
+/// An OCI image layout directory (image-spec "image-layout.md"), including the
+/// ones Garden writes for app containers (guardian's imageplugin): no
+/// `oci-layout` file, sizes of 0, a base layer blob that is a symlink to a
+/// rootfs tar, and a top layer fetched from its descriptor's `urls`.
+public final class OCILayoutSource: ImageSource {
   static let documentLimit = 4 << 20
   static let configLimit = 16 << 20
 
   let reference: ImageReference
   let path: String
   let tag: String?
+  let options: SourceOptions
+  private var remote: RemoteBlobClient?
+  private let remoteLock = NSLock()
 
-  public init(reference: ImageReference, path: String, tag: String?) {
+  public init(reference: ImageReference, path: String, tag: String?, options: SourceOptions = SourceOptions()) {
     self.reference = reference
     self.path = path
     self.tag = tag
+    self.options = options
   }
 
   public func resolve() throws -> ResolvedImage {
@@ -36,44 +43,60 @@ public struct OCILayoutSource: ImageSource {
     let manifestBytes = try readManifest(descriptor, warnings: &warnings)
     let manifest = try Manifest.decode(manifestBytes, mediaType: descriptor.mediaType)
     let configBytes = try readBlob(manifest.config, limit: Self.configLimit, what: "image config")
-    if Int64(configBytes.count) != manifest.config.size {
+    if let size = manifest.config.declaredSize, Int64(configBytes.count) != size {
       warnings.append(
         "config \(manifest.config.digest) is \(configBytes.count) bytes, the manifest says \(manifest.config.size); its digest matches, so it is used"
       )
     }
     let config = try ImageConfig.decode(configBytes)
-    let diffIDs = config.rootfs.diffIDs
-    guard diffIDs.count == manifest.layers.count else {
-      throw OCIError.layerCountMismatch(layers: manifest.layers.count, diffIDs: diffIDs.count)
-    }
-    let chainIDs = ChainID.chain(diffIDs)
-    var layers: [LayerSource] = []
-    for (position, layer) in manifest.layers.enumerated() {
-      layers.append(
-        LayerSource(
-          id: chainIDs[position], diffID: diffIDs[position], descriptor: layer,
-          compression: try LayerCompression(layerMediaType: layer.mediaType), name: "layer \(layer.digest)"))
-    }
     return ResolvedImage(
       reference: reference, manifestDigest: descriptor.digest, configDigest: manifest.config.digest,
-      configBytes: configBytes, env: config.env, layers: layers, warnings: warnings)
+      configBytes: configBytes, env: config.env, layers: try LayerSource.layers(of: manifest, config: config),
+      warnings: warnings)
   }
 
+  /// A remote layer (one with `urls`) is fetched from them and always verified:
+  /// its bytes crossed a network. A local blob is checked unless validation is
+  /// skipped (Garden skips it: its base layer's digest names the rootfs path, not
+  /// its content).
   public func openLayer(_ layer: LayerSource, verify: Bool) throws -> LayerContent {
     guard let descriptor = layer.descriptor else { throw SourceError.blobMissing(layer.id, layout: path) }
-    let blob = try openBlob(descriptor.digest)
+    let blob: ByteStream
+    if let urls = descriptor.urls, !urls.isEmpty {
+      blob = try remoteClient().open(urls: urls, what: layer.name)
+    } else {
+      blob = try openBlob(descriptor.digest)
+    }
+    let observed: ByteStream = options.observeBytes.map { CountingStream(blob, observe: $0) } ?? blob
     return .tar(
       try LayerStream.make(
-        blob: blob, descriptor: descriptor, diffID: layer.diffID, compression: layer.compression,
-        verify: verify, name: layer.name))
+        blob: observed, descriptor: descriptor, diffID: layer.diffID, compression: layer.compression,
+        verify: verify || descriptor.urls?.isEmpty == false, name: layer.name))
+  }
+
+  /// One client for the image's remote layers, made when the first is fetched
+  /// (layers are fetched from several threads).
+  private func remoteClient() throws -> RemoteBlobClient {
+    try remoteLock.withLock {
+      if let remote { return remote }
+      let client = try RemoteBlobClient(
+        certificates: options.remoteLayerCertificates, stallTimeout: options.stallTimeout)
+      remote = client
+      return client
+    }
   }
 
   // MARK: -
 
+  /// The `oci-layout` file, where there is one, must be valid; Garden's layouts
+  /// have none, and index.json alone then makes the layout (as for GrootFS).
   private func checkLayoutMarker() throws {
     let markerPath = path.appending(path: "oci-layout")
     guard FileSystem.exists(markerPath) else {
-      throw SourceError.notAnImageLayout(path, reason: "no oci-layout file")
+      guard FileSystem.exists(path.appending(path: "index.json")) else {
+        throw SourceError.notAnImageLayout(path, reason: "no index.json")
+      }
+      return
     }
     struct Marker: Decodable { var imageLayoutVersion: String }
     let bytes = try readDocument(at: markerPath, what: "oci-layout")
@@ -83,19 +106,28 @@ public struct OCILayoutSource: ImageSource {
   }
 
   /// The manifest named by the tag; without a tag the only one, or `latest`.
+  /// Where several remain (one per platform), linux/amd64's, as from a registry.
   private func select(from index: Index) throws -> Descriptor {
+    var candidates = index.manifests
     if let tag {
-      guard let match = index.manifests.first(where: { $0.refName == tag }) else {
+      candidates = candidates.filter { $0.refName == tag }
+      guard !candidates.isEmpty else {
         throw SourceError.tagNotFound(tag: tag, layout: path, available: index.manifests.compactMap(\.refName))
       }
-      return match
+    } else if candidates.count > 1, candidates.contains(where: { $0.refName == "latest" }) {
+      candidates = candidates.filter { $0.refName == "latest" }
     }
-    if index.manifests.count == 1 { return index.manifests[0] }
-    if let latest = index.manifests.first(where: { $0.refName == "latest" }) { return latest }
-    if index.manifests.isEmpty {
+    if candidates.count == 1 { return candidates[0] }
+    if candidates.isEmpty {
       throw SourceError.notAnImageLayout(path, reason: "index.json lists no manifests")
     }
-    throw SourceError.ambiguousLayout(path, manifests: index.manifests.count)
+    if candidates.contains(where: { $0.platform != nil }) {
+      guard let platform = candidates.manifest(for: .host) else {
+        throw SourceError.noManifestForPlatform(.host, image: reference.description)
+      }
+      return platform
+    }
+    throw SourceError.ambiguousLayout(path, manifests: candidates.count)
   }
 
   private func blobPath(_ digest: Digest) -> String {
@@ -132,7 +164,7 @@ public struct OCILayoutSource: ImageSource {
       throw SourceError.documentTooLarge(what: "image manifest", limit: Self.documentLimit)
     }
     let actual = Digest(of: bytes)
-    if actual != descriptor.digest || Int64(bytes.count) != descriptor.size {
+    if actual != descriptor.digest || Int64(bytes.count) != (descriptor.declaredSize ?? Int64(bytes.count)) {
       warnings.append(
         "manifest \(descriptor.digest) in \(path) hashes to \(actual) (\(bytes.count) bytes, index says \(descriptor.size)); using it as the layout's root of trust"
       )

@@ -2,16 +2,15 @@ import Foundation
 import GrootIO
 import GrootOCI
 
-/// An image id as GrootFS and Garden use them: a single path component.
+/// An image id as GrootFS and Garden use them: anything that is one path
+/// component (GrootFS refuses only `/`; a directory name also cannot be empty,
+/// `.`, `..`, hold a NUL or pass 255 bytes).
 public struct ImageID: Hashable, CustomStringConvertible, Sendable {
   public let value: String
 
   public init(_ value: String) throws {
-    let allowed = value.utf8.allSatisfy { c in
-      (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || c == 0x2e || c == 0x5f
-        || c == 0x2d
-    }
-    guard !value.isEmpty, value.utf8.count <= 255, allowed, !value.hasPrefix(".") else {
+    guard !value.contains("/") else { throw StoreError.imageIDHasSlash(value) }
+    guard !value.isEmpty, value != ".", value != "..", !value.utf8.contains(0), value.utf8.count <= 255 else {
       throw StoreError.invalidImageID(value)
     }
     self.value = value
@@ -34,6 +33,8 @@ public struct ImageMetadata: Codable, Sendable {
   public var createdAt: Date
   /// The disk limit the image was created with, if any (for committed-space metrics).
   public var diskLimitBytes: Int64?
+  /// Whether that limit counts only what the container writes.
+  public var excludeImageFromQuota: Bool?
 
   public init(
     id: String, reference: String, driver: String, layers: [Digest], manifestDigest: Digest?,
@@ -56,7 +57,8 @@ public struct ImagePaths: Sendable {
   public let root: String
   public var rootfs: String { root.appending(path: "rootfs") }
   public var upper: String { root.appending(path: "diff") }
-  public var work: String { root.appending(path: "work") }
+  /// GrootFS's name, which --without-mount's options show.
+  public var work: String { root.appending(path: "workdir") }
   public var metadata: String { root.appending(path: "image.json") }
 
   public init(root: String) { self.root = root }

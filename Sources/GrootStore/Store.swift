@@ -38,8 +38,10 @@ public final class Store {
     self.configuration = configuration
   }
 
-  /// Creates the store's layout; on an existing store of the same driver it only
-  /// makes sure the layout is complete.
+  /// Creates the store's layout, 0700 and owned by the user the id mappings make
+  /// root (as GrootFS: a container's root must reach its rootfs through it). On an
+  /// existing store of the same driver and mappings it only makes sure the layout
+  /// and its owner are right; other mappings are refused, as by GrootFS.
   public static func initialize(at path: String, configuration: StoreConfiguration) throws -> Store {
     let configPath = path.appending(path: configName)
     if FileSystem.exists(configPath) {
@@ -48,9 +50,16 @@ public final class Store {
         throw StoreError.driverMismatch(
           store: path, existing: existing.configuration.driver, requested: configuration.driver)
       }
+      for (kind, old, new) in [
+        ("UID", existing.configuration.uidMappings, configuration.uidMappings),
+        ("GID", existing.configuration.gidMappings, configuration.gidMappings),
+      ] where IDMapping.normalized(old) != IDMapping.normalized(new) {
+        throw StoreError.mappingsMismatch(kind: kind)
+      }
       try existing.makeLayout()
       return existing
     }
+    try checkNotGrootFS(path)
     try FileSystem.makeDirectory((path as NSString).deletingLastPathComponent)
     try FileSystem.makeDirectory(path, mode: 0o700)
     let store = Store(path: path, configuration: configuration)
@@ -65,10 +74,25 @@ public final class Store {
   public static func open(at path: String) throws -> Store {
     let configPath = path.appending(path: configName)
     guard FileSystem.exists(configPath) else {
+      try checkNotGrootFS(path)
       if FileSystem.exists(path + ".backing-store") { throw StoreError.backingStoreNotMounted(path) }
       throw StoreError.notInitialized(path)
     }
     return Store(path: path, configuration: try readMetadata(StoreConfiguration.self, at: configPath))
+  }
+
+  /// The directories by which a GrootFS store is known (its store.go).
+  static let grootfsMarkers = ["volumes", "meta", "images"]
+
+  /// Whether `path` holds a store GrootFS made.
+  public static func isGrootFSStore(_ path: String) -> Bool {
+    !FileSystem.exists(path.appending(path: configName))
+      && grootfsMarkers.allSatisfy { FileSystem.isDirectory(path.appending(path: $0)) }
+  }
+
+  /// A GrootFS store is never read as ours: it is refused, with the way out.
+  private static func checkNotGrootFS(_ path: String) throws {
+    if isGrootFSStore(path) { throw StoreError.grootfsStore(path) }
   }
 
   /// Decodes one of the store's JSON files, naming the file when it cannot.
@@ -81,8 +105,11 @@ public final class Store {
   }
 
   private func makeLayout() throws {
+    let owner = configuration.owner
+    try FileSystem.setOwner(path, uid: owner.uid, gid: owner.gid, mode: 0o700)
     for directory in [layersPath, imagesPath, temporaryPath, locksPath, linksPath, emptyLayerPath] {
       try FileSystem.makeDirectory(directory, mode: 0o755)
+      try FileSystem.setOwner(directory, uid: owner.uid, gid: owner.gid, mode: 0o755)
     }
     _ = try FileLock.attempt(storeLockPath, .shared)
   }
@@ -131,6 +158,11 @@ public struct StoreConfiguration: Codable, Equatable, Sendable {
     self.gidMappings = gidMappings
   }
 
+  /// Who owns the store, its images and their rootfs: the host user and group
+  /// the mappings make root in a container (Garden's maximus), else root.
+  public var owner: (uid: UInt32, gid: UInt32) {
+    (IDMapping.hostID(ofRoot: uidMappings) ?? 0, IDMapping.hostID(ofRoot: gidMappings) ?? 0)
+  }
 }
 
 /// A backing store: a file of a fixed size, formatted and loop-mounted at the store

@@ -1,19 +1,15 @@
 /// Why a layer could not be unpacked. Each names the entry so an operator can find it.
 public enum UnpackError: Error, CustomStringConvertible, Equatable {
-  case pathEscapesLayer(entry: String)
-  case linkTargetEscapesLayer(entry: String, target: String)
   case linkTargetMissing(entry: String, target: String)
   case parentNotDirectory(entry: String)
   case invalidEntry(entry: String, reason: String)
   case archive(String)
+  /// The pull wrote as much as it may: the words say which limit.
+  case limitExceeded(String)
   case system(entry: String, operation: String, errno: Int32)
 
   public var description: String {
     switch self {
-    case .pathEscapesLayer(let entry):
-      return "refusing layer entry '\(entry)': its path leads outside the layer"
-    case .linkTargetEscapesLayer(let entry, let target):
-      return "refusing hard link '\(entry)': its target '\(target)' is outside the layer"
     case .linkTargetMissing(let entry, let target):
       return "hard link '\(entry)' points to '\(target)', which is not in the same layer"
     case .parentNotDirectory(let entry):
@@ -23,6 +19,8 @@ public enum UnpackError: Error, CustomStringConvertible, Equatable {
       return "invalid layer entry '\(entry)': \(reason)"
     case .archive(let message):
       return "invalid layer archive: \(message)"
+    case .limitExceeded(let message):
+      return message
     case .system(let entry, let operation, let errno):
       return "cannot unpack '\(entry)': \(operation) failed: \(String(cString: strerror(errno)))"
     }

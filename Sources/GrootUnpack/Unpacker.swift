@@ -13,15 +13,22 @@ public struct UnpackOptions: Sendable {
   /// the layer does not list itself copies owner and mode from the nearest of
   /// them, so /tmp stays 1777 when a layer adds /tmp/x without /tmp.
   public var lowerLayers: [String]
+  /// Where in the image the layer's entries go (Garden's
+  /// `org.cloudfoundry.experimental.image.base-directory`, e.g. home/vcap); empty: the root.
+  public var baseDirectory: [String]
+  /// File bytes the unpack may write, shared with the other layers of the pull.
+  public var budget: UnpackBudget?
 
   public init(
     whiteouts: WhiteoutMode = .overlay, uidMappings: [IDMapping] = [], gidMappings: [IDMapping] = [],
-    lowerLayers: [String] = []
+    lowerLayers: [String] = [], baseDirectory: [String] = [], budget: UnpackBudget? = nil
   ) {
     self.whiteouts = whiteouts
     self.uidMappings = uidMappings
     self.gidMappings = gidMappings
     self.lowerLayers = lowerLayers
+    self.baseDirectory = baseDirectory
+    self.budget = budget
   }
 }
 
@@ -88,7 +95,7 @@ public final class Unpacker {
   // MARK: - Entries
 
   private func apply(_ entry: LayerEntry, from reader: LayerEntryReader) throws {
-    let path = try EntryPath(entry.path)
+    let path = EntryPath(entry.path, under: options.baseDirectory)
     if path.isRoot {
       if entry.kind == .directory {
         try setAttributes(fd: rootFD, entry: entry, display: ".")
@@ -103,7 +110,7 @@ public final class Unpacker {
     if entry.kind != .regular { dropCachedParent() }
     let parentFD = try openParent(path)
     let name = path.name
-    if case .hardlink(let target) = entry.kind, (try? EntryPath(target)) == path {
+    if case .hardlink(let target) = entry.kind, EntryPath(target, under: options.baseDirectory) == path {
       return  // a link to itself: nothing to do
     }
     try removeConflicting(parentFD, name, keepingDirectory: entry.kind == .directory, path: path)
@@ -146,6 +153,7 @@ public final class Unpacker {
     while true {
       let count = try reader.readData(into: buffer)
       if count == 0 { break }
+      try options.budget?.consume(count)
       var offset = 0
       while offset < count {
         let n = write(fd, buffer.baseAddress! + offset, count - offset)
@@ -166,12 +174,7 @@ public final class Unpacker {
   }
 
   private func link(_ path: EntryPath, to rawTarget: String, parentFD: Int32) throws {
-    let target: EntryPath
-    do {
-      target = try EntryPath(rawTarget)
-    } catch {
-      throw UnpackError.linkTargetEscapesLayer(entry: path.relative, target: rawTarget)
-    }
+    let target = EntryPath(rawTarget, under: options.baseDirectory)
     let targetFD = groot_open_in_root(rootFD, target.relative, GROOT_O_PATH | O_NOFOLLOW | O_CLOEXEC, 0)
     guard targetFD >= 0 else {
       if errno == ENOENT { throw UnpackError.linkTargetMissing(entry: path.relative, target: rawTarget) }
@@ -302,6 +305,17 @@ public final class Unpacker {
       }
     }
     return (0o755, IDMapping.map(0, through: options.uidMappings), IDMapping.map(0, through: options.gidMappings))
+  }
+
+  /// Whether `components` name a directory inside the tree at `root`, symlinks
+  /// resolved within it.
+  public static func hasDirectory(_ components: [String], in root: String) -> Bool {
+    let rootFD = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+    guard rootFD >= 0 else { return false }
+    defer { close(rootFD) }
+    let fd = groot_open_in_root(rootFD, components.joined(separator: "/"), O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0)
+    if fd >= 0 { close(fd) }
+    return fd >= 0
   }
 
   /// Gives directories an earlier unpack made implicitly the owner and mode of

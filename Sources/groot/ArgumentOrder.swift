@@ -3,8 +3,8 @@
 /// command name.
 enum ArgumentOrder {
   static let globalOptionsWithValue: Set<String> = [
-
-    "--store", "--driver", "--config", "--log-level", "--log-file", "--tag",
+    "--store", "--driver", "--config", "--log-level", "--log-file", "--tag", "--lock-timeout", "--tardis-bin",
+    "--newuidmap-bin", "--newgidmap-bin", "--metron-endpoint",
   ]
 
   static func commandFirst(_ arguments: [String], commands: Set<String>) -> [String] {

@@ -1,18 +1,24 @@
 import ArgumentParser
-import Glibc
 import GrootCore
 import GrootIO
+
+#if canImport(Glibc)
+  import Glibc
+#endif
 
 struct InitStore: ParsableCommand {
   static let configuration = CommandConfiguration(commandName: "init-store", abstract: "Create the store.")
 
   @OptionGroup var global: GlobalOptions
 
-  @Option(help: "Size of a loop-mounted backing store, in bytes.")
+  @Option(parsing: .unconditional, help: "Size of a loop-mounted backing store, in bytes.")
   var storeSizeBytes: Int64?
 
   @Option(help: "File system of the backing store: btrfs (default) or xfs.")
   var storeFilesystem: String?
+
+  @Flag(help: "Direct I/O on the backing store's loop device.")
+  var withDirectIo = false
 
   @Option(help: "CONTAINER:HOST:SIZE uid range (repeatable).")
   var uidMapping: [String] = []
@@ -21,12 +27,13 @@ struct InitStore: ParsableCommand {
   var gidMapping: [String] = []
 
   func run() throws {
-    let (manager, file) = try global.manager()
-    try manager.initStore(
+    var flags = Flags()
+    flags.storeSizeBytes = storeSizeBytes
+    flags.storeFileSystem = storeFilesystem
+    flags.withDirectIO = withDirectIo
+    try global.manager("init-store", flags).initStore(
       uidMappings: try parse(uidMapping, flag: "--uid-mapping"),
-      gidMappings: try parse(gidMapping, flag: "--gid-mapping"),
-      storeSizeBytes: storeSizeBytes ?? file.`init`?.storeSizeBytes ?? 0,
-      storeFileSystem: storeFilesystem ?? file.`init`?.storeFileSystem ?? "btrfs")
+      gidMappings: try parse(gidMapping, flag: "--gid-mapping"))
   }
 
   private func parse(_ values: [String], flag: String) throws -> [IDMapping] {
@@ -45,7 +52,7 @@ struct Create: ParsableCommand {
 
   @OptionGroup var global: GlobalOptions
 
-  @Option(help: "Disk limit in bytes (0: none).")
+  @Option(parsing: .unconditional, help: "Disk limit in bytes (0: none).")
   var diskLimitSizeBytes: Int64?
 
   @Flag(help: "Count only what the container writes against the limit.")
@@ -57,14 +64,17 @@ struct Create: ParsableCommand {
   @Flag(help: "Do not mount; print the mount in the JSON instead.")
   var withoutMount = false
 
-  @Flag(help: "Run clean before creating.")
+  @Flag(help: "Start a clean of unused layers beside the create.")
   var withClean = false
 
-  @Flag(help: "Do not run clean before creating (default).")
+  @Flag(help: "Do not clean (default).")
   var withoutClean = false
 
-  @Option(help: "Clean only when the store uses more than this.")
+  @Option(parsing: .unconditional, help: "Clean only when the store uses more than this.")
   var thresholdBytes: Int64?
+
+  @Option(help: "Log file of the clean --with-clean starts (default: --log-file).")
+  var cleanLogFile: String?
 
   @Option(help: "Registry reached over plain HTTP (repeatable).")
   var insecureRegistry: [String] = []
@@ -78,7 +88,7 @@ struct Create: ParsableCommand {
   @Option(help: "Registry password.")
   var password: String?
 
-  @Flag(help: "Do not check layer digests and diff_ids.")
+  @Flag(help: "Do not check the digests of an OCI layout's local layers (remote ones are always checked).")
   var skipLayerValidation = false
 
   @Argument(help: "docker://…, oci:///path[:tag] or /path.")
@@ -88,31 +98,28 @@ struct Create: ParsableCommand {
   var id: String
 
   func validate() throws {
-    if withMount && withoutMount { throw ValidationError("--with-mount and --without-mount conflict") }
-    if withClean && withoutClean { throw ValidationError("--with-clean and --without-clean conflict") }
+    if withMount && withoutMount { throw ValidationError("with-mount and without-mount cannot be used together") }
+    if withClean && withoutClean { throw ValidationError("with-clean and without-clean cannot be used together") }
   }
 
   func run() throws {
-    let (manager, file) = try global.manager()
-    var request = CreateRequest(image: image, id: id)
-    request.mount = withMount || !(withoutMount || file.create?.withoutMount == true)
-    request.diskLimitBytes = diskLimitSizeBytes ?? file.create?.diskLimitSizeBytes ?? 0
-    request.excludeImageFromQuota = excludeImageFromQuota || file.create?.excludeImageFromQuota == true
-    request.skipLayerValidation = skipLayerValidation || file.create?.skipLayerValidation == true
-    request.registry.insecureRegistries = insecureRegistry + (file.create?.insecureRegistries ?? [])
-    request.registry.caFile = registryCaFile ?? file.create?.registryCAFile
-    request.registry.username = username
-    request.registry.password = password
-    request.showProgress = isatty(STDERR_FILENO) == 1
-    if withClean || (!withoutClean && file.create?.withClean == true) {
-      request.clean = CleanRequest(
-        thresholdBytes: thresholdBytes ?? file.clean?.thresholdBytes ?? 0,
-        ignoredImages: file.clean?.ignoreImages ?? [])
-    }
-    guard request.diskLimitBytes >= 0 else {
-      throw CoreError.invalidFlag("--disk-limit-size-bytes must not be negative")
-    }
-    print(try manager.create(request).json())
+    var flags = Flags()
+    flags.diskLimitSizeBytes = diskLimitSizeBytes
+    flags.excludeImageFromQuota = excludeImageFromQuota
+    flags.withMount = withMount
+    flags.withoutMount = withoutMount
+    flags.withClean = withClean
+    flags.withoutClean = withoutClean
+    flags.thresholdBytes = thresholdBytes
+    flags.cleanLogFile = cleanLogFile
+    flags.insecureRegistries = insecureRegistry
+    flags.registryCAFile = registryCaFile
+    flags.username = username
+    flags.password = password
+    flags.skipLayerValidation = skipLayerValidation
+    let spec = try global.manager("create", flags).create(
+      image: image, id: id, showProgress: isatty(STDERR_FILENO) == 1)
+    print(try spec.json())
   }
 }
 
@@ -125,7 +132,7 @@ struct Delete: ParsableCommand {
   var image: String
 
   func run() throws {
-    try global.manager().0.delete(image)
+    print(try global.manager("delete").delete(image).line)
   }
 }
 
@@ -135,7 +142,9 @@ struct List: ParsableCommand {
   @OptionGroup var global: GlobalOptions
 
   func run() throws {
-    for path in try global.manager().0.list() { print(path) }
+    let paths = try global.manager("list").list()
+    if paths.isEmpty { print("Store empty") }
+    for path in paths { print(path) }
   }
 }
 
@@ -148,23 +157,25 @@ struct Stats: ParsableCommand {
   var image: String
 
   func run() throws {
-    print(try global.manager().0.stats(image).json())
+    print(try global.manager("stats").stats(image).json())
   }
 }
 
 struct Capacity: ParsableCommand {
-  static let configuration = CommandConfiguration(abstract: "Print the store's size as JSON.")
+  static let configuration = CommandConfiguration(
+    abstract: "Print the store's size as JSON (init.store_size_bytes when the config gives it).")
 
   @OptionGroup var global: GlobalOptions
 
   func run() throws {
-    print("{\"capacity\":\(try global.manager().0.capacity())}")
+    print("{\"capacity\":\(try global.manager("capacity").capacity())}")
   }
 }
 
 struct DeleteStore: ParsableCommand {
   static let configuration = CommandConfiguration(
-    commandName: "delete-store", abstract: "Remove the store (refused while images are mounted, unless --force).")
+    commandName: "delete-store",
+    abstract: "Remove the store (only a groot or GrootFS store; refused while images are mounted, unless --force).")
 
   @OptionGroup var global: GlobalOptions
 
@@ -172,26 +183,39 @@ struct DeleteStore: ParsableCommand {
   var force = false
 
   func run() throws {
-    try global.manager().0.deleteStore(force: force)
+    try global.manager("delete-store").deleteStore(force: force)
   }
 }
 
 struct Clean: ParsableCommand {
   static let configuration = CommandConfiguration(
-    abstract: "Remove layers no image uses, least recently used first; print what was freed as JSON.")
+    abstract: "Remove layers no image uses, least recently used first.")
 
   @OptionGroup var global: GlobalOptions
 
-  @Option(help: "Clean only while the store uses more than this many bytes (0: always, everything unused).")
+  @Option(
+    parsing: .unconditional,
+    help: "Clean only while the store uses more than this many bytes (0: always, everything unused).")
   var thresholdBytes: Int64?
 
+  @Flag(help: "Print what was freed as JSON instead of GrootFS's line.")
+  var json = false
+
   func run() throws {
-    let (manager, file) = try global.manager()
-    let threshold = thresholdBytes ?? file.clean?.thresholdBytes ?? 0
-    guard threshold >= 0 else { throw CoreError.invalidFlag("--threshold-bytes must not be negative") }
-    let report = try manager.clean(
-      CleanRequest(thresholdBytes: threshold, ignoredImages: file.clean?.ignoreImages ?? []))
-    print(try report.json())
+    var flags = Flags()
+    flags.thresholdBytes = thresholdBytes
+    let manager = try global.manager("clean", flags)
+    // GrootFS: no store, nothing to clean, not a failure.
+    guard FileSystem.exists(manager.settings.storePath) else {
+      print("no store found at \(manager.settings.storePath)")
+      return
+    }
+    let report = try manager.clean()
+    if json {
+      print(try report.json())
+    } else {
+      print(report.thresholdReached ? "clean completed" : "threshold not reached: skipping clean")
+    }
   }
 }
 
@@ -205,7 +229,7 @@ struct Check: ParsableCommand {
   var repair = false
 
   func run() throws {
-    let (manager, _) = try global.manager()
+    let manager = try global.manager("check")
     let report = try manager.check(repair: repair)
     for line in report.repaired { print("repaired: \(line)") }
     for line in report.problems { print("problem: \(line)") }
@@ -213,5 +237,17 @@ struct Check: ParsableCommand {
       throw CoreError.inconsistent(count: report.problems.count, repairable: !repair)
     }
     print("store \(manager.settings.storePath) is consistent")
+  }
+}
+
+struct GenerateVolumeSizeMetadata: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "generate-volume-size-metadata",
+    abstract: "GrootFS's pre-start step; groot records layer sizes as it unpacks them.", shouldDisplay: false)
+
+  @OptionGroup var global: GlobalOptions
+
+  func run() throws {
+    try global.manager("generate-volume-size-metadata").generateVolumeSizeMetadata()
   }
 }

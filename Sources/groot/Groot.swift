@@ -5,13 +5,14 @@ struct Groot: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "groot",
     abstract: "Turns container images into root filesystems (a GrootFS-compatible image plugin).",
+    version: "groot version \(GrootVersion.current)",
     subcommands: [
       InitStore.self, Create.self, Delete.self, List.self, Stats.self, Clean.self, Check.self, Capacity.self,
-      DeleteStore.self,
+      DeleteStore.self, GenerateVolumeSizeMetadata.self,
     ])
 }
 
-/// Flags every command takes, before or after the command name.
+/// Flags every command takes, before or after the command name (GrootFS's global flags).
 struct GlobalOptions: ParsableArguments {
   @Option(name: .long, help: "Store directory (default /var/lib/groot).")
   var store: String?
@@ -22,25 +23,43 @@ struct GlobalOptions: ParsableArguments {
   @Option(name: .long, help: "YAML config file (GrootFS's format); flags override it.")
   var config: String?
 
-  @Option(name: .long, help: "debug, info, error or fatal.")
+  @Option(name: .long, help: "debug, info, error or fatal (any case; default fatal, or info with --log-file).")
   var logLevel: String?
 
-  @Option(name: .long, help: "Write JSON logs here instead of stderr.")
+  @Option(name: .long, help: "Write lager JSON logs here instead of stderr.")
   var logFile: String?
 
   @Option(name: .long, help: "Accepted for GrootFS compatibility; ignored.")
   var tag: String?
 
-  @Option(name: .long, help: "Longest wait for a lock held by another groot process, in seconds (default 120).")
+  @Option(
+    name: .long, parsing: .unconditional,
+    help: "Longest wait for a lock held by another groot process, in seconds (default 120).")
   var lockTimeout: Double?
 
-  func manager() throws -> (ImageManager, ConfigFile) {
+  @Option(name: .long, help: "Accepted for GrootFS compatibility: groot needs no tardis.")
+  var tardisBin: String?
+
+  @Option(name: .long, help: "Accepted for GrootFS compatibility: groot runs as root and needs no newuidmap.")
+  var newuidmapBin: String?
+
+  @Option(name: .long, help: "Accepted for GrootFS compatibility: groot runs as root and needs no newgidmap.")
+  var newgidmapBin: String?
+
+  @Option(name: .long, help: "Accepted for GrootFS compatibility: metrics come from the journal and groot-agent.")
+  var metronEndpoint: String?
+
+  /// The settings for `command`: these flags and the command's own over the config file.
+  func manager(_ command: String, _ commandFlags: Flags = Flags()) throws -> ImageManager {
+    var flags = commandFlags
+    flags.store = store
+    flags.configPath = config
+    flags.driver = driver
+    flags.logLevel = logLevel
+    flags.logFile = logFile
+    flags.lockTimeout = lockTimeout
     let file = try config.map(ConfigFile.load(path:)) ?? ConfigFile()
-    let settings = try Settings(
-      flags: GlobalFlags(
-        store: store, driver: driver, configPath: config, logLevel: logLevel, logFile: logFile,
-        lockTimeout: lockTimeout),
-      file: file)
-    return (ImageManager(settings: settings, logger: GrootLogging.bootstrap(settings)), file)
+    let settings = try Settings(flags: flags, file: file)
+    return ImageManager(settings: settings, logger: try GrootLogging.bootstrap(settings, command: command))
   }
 }

@@ -2,9 +2,10 @@ import ArgumentParser
 import Foundation
 import GrootCore
 
-// ArgumentParser's own error output is several lines with usage and exit 64;
-// groot promises one line on stderr and exit 1 for every failure. Every command
-// that ran leaves one event in the store's journal, whatever its outcome.
+// GrootFS's contract, which Garden relies on: a failure is one line on stdout
+// (Garden puts the plugin's stdout in the error it returns) and exit status 1;
+// logs go to stderr or --log-file, where the failure is logged too. Every
+// command that ran leaves one event in the store's journal, whatever its outcome.
 let recorder = EventRecorder.shared  // the clock starts here
 do {
   let commands = Set(Groot.configuration.subcommands.map { $0._commandName })
@@ -25,6 +26,7 @@ do {
   }
   if let exit = error as? ExitCode { Foundation.exit(exit.rawValue) }
   let message = Groot.message(for: error).split(separator: "\n").first.map(String.init) ?? "\(error)"
-  FileHandle.standardError.write(Data("groot: \(message)\n".utf8))
+  GrootLogging.logger?.error("command failed", metadata: ["error": "\(message)"])
+  print(message)  // after whatever the command printed before it failed
   exit(1)
 }

@@ -40,12 +40,26 @@ struct DiskLimitTests {
     }
   }
 
-  @Test("a limit smaller than the image is refused (overlay, image counted)")
+  @Test("a limit smaller than the image is refused (overlay, image counted), in GrootFS's words where it has them")
   func limitBelowImage() throws {
     let store = try TestStore(backingBytes: Self.backingBytes)
+    let compressed = try LayoutLayers(ofLayout: Project.image(.busybox)).blobSizes.reduce(0, +)
+    // Below the compressed layers: refused before anything is fetched.
     try CommandTests.expectCleanFailure(
-      store, ["create", "--disk-limit-size-bytes", "500000", Self.busybox, "x"], mentioning: "smaller than the image",
-      keepingLayers: true)
+      store, ["create", "--disk-limit-size-bytes", "\(compressed - 1)", Self.busybox, "x"],
+      mentioning: "layers exceed disk quota \(compressed)/\(compressed - 1) bytes")
+    // Above them but below what they unpack to: stopped as the bytes arrive.
+    try CommandTests.expectCleanFailure(
+      store, ["create", "--disk-limit-size-bytes", "\(compressed + 100_000)", Self.busybox, "x"],
+      mentioning: "uncompressed layer size exceeds quota")
+    // Layers already in the store: refused against their size on disk.
+    _ = try store.create(Self.busybox, "unlimited")
+    #expect(try store.groot("delete", "unlimited").status == 0)
+    try CommandTests.expectCleanFailure(
+      store, ["create", "--disk-limit-size-bytes", "\(compressed + 100_000)", Self.busybox, "x"],
+      mentioning: "smaller than the image")
+    // Counting only what the container writes, the same limit is fine.
+    _ = try store.create(Self.busybox, "excluded", ["--disk-limit-size-bytes", "\(compressed + 100_000)", "--exclude-image-from-quota"])
   }
 
   @Test("an XFS store without quota support refuses limits, and works without them")

@@ -182,7 +182,7 @@ struct RegistryTests {
         "docker://\(registry.host)/groot", "g\(index)")
     }
     let unpacked = try logs.map { try String(contentsOfFile: $0, encoding: .utf8) }.joined()
-      .split(separator: "\n").filter { $0.contains("layer unpacked") }
+      .split(separator: "\n").filter { $0.contains("layer-unpacked") }
     #expect(unpacked.count == 4)
     for index in 0..<4 { #expect(fileExists(store.rootfs("g\(index)") + "/file-4")) }
   }

@@ -100,9 +100,9 @@ struct TestdataImageTests {
     let before = try store.snapshot()
     let outcome = try store.groot("create", "oci://\(Project.image(.corrupted))", "bad")
     #expect(outcome.status == 1)
-    #expect(outcome.stderrLines.count == 1)
-    #expect(outcome.stderr.contains("digest mismatch"), "\(outcome.stderr)")
-    #expect(outcome.stdout.isEmpty)
+    #expect(outcome.stdoutLines.count == 1)
+    #expect(outcome.stdout.contains("digest mismatch"), "\(outcome.stdout)")
+    #expect(outcome.stderr.isEmpty)
     #expect(try store.snapshot() == before)
     #expect(try store.mountPoints().isEmpty)
   }

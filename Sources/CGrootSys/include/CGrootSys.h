@@ -9,6 +9,10 @@
 /// Flags glibc hides behind _GNU_SOURCE.
 #define GROOT_O_PATH 010000000
 #define GROOT_AT_EMPTY_PATH 0x1000
+#define GROOT_POSIX_SPAWN_SETSID 0x80
+
+/// LOOP_SET_DIRECT_IO on a loop device: 1 on, 0 off. Returns 0 or -1 with errno set.
+int groot_loop_set_direct_io(int fd, unsigned long enabled);
 
 /// openat2(2) with RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS: resolves `path` as if
 /// `dirfd` were the root, so neither `..` nor absolute symlinks can leave it.

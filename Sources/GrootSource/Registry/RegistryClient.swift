@@ -5,24 +5,6 @@ import NIOCore
 import NIOHTTP1
 import NIOSSL
 
-/// What create was told about a registry.
-public struct RegistryOptions: Sendable {
-  /// Registries (HOST[:PORT]) reached over plain HTTP.
-  public var insecureRegistries: [String] = []
-  public var username: String?
-  public var password: String?
-  /// Extra CA certificates (PEM) to trust besides the system's.
-  public var caFile: String?
-  /// Seconds without a byte before a transfer counts as stalled
-  /// (GROOT_REGISTRY_STALL_TIMEOUT, default 30).
-  /// Told the size of every part of a layer blob as it arrives (progress).
-  public var observeBytes: (@Sendable (Int) -> Void)?
-  public var stallTimeout: Double =
-    ProcessInfo.processInfo.environment["GROOT_REGISTRY_STALL_TIMEOUT"].flatMap(Double.init) ?? 30
-
-  public init() {}
-}
-
 /// Docker Registry HTTP API v2 / OCI distribution, synchronously for groot's
 /// single-threaded commands, on async-http-client.
 ///
@@ -31,10 +13,8 @@ public struct RegistryOptions: Sendable {
 /// with backoff on 5xx, 429 and transport failures, but only before any body
 /// byte has been used: a half-read blob is an error, never silently restarted.
 final class RegistryClient: @unchecked Sendable {
-  static let attempts = 4
-
   let reference: RegistryReference
-  private let options: RegistryOptions
+  private let options: SourceOptions
   private let scheme: String
   private let http: HTTPClient
   /// Layers are fetched from several threads; a 401 on any of them renews this.
@@ -45,7 +25,7 @@ final class RegistryClient: @unchecked Sendable {
   private var storedAuthorization: String?
   private let authorizationLock = NSLock()
 
-  init(reference: RegistryReference, options: RegistryOptions) throws {
+  init(reference: RegistryReference, options: SourceOptions) throws {
     self.reference = reference
     self.options = options
     self.scheme = options.insecureRegistries.contains(reference.registry) ? "http" : "https"
@@ -53,13 +33,8 @@ final class RegistryClient: @unchecked Sendable {
     if let caFile = options.caFile {
       tls.additionalTrustRoots = [.file(caFile)]
     }
-    var configuration = HTTPClient.Configuration(
-      tlsConfiguration: tls, redirectConfiguration: .follow(max: 5, allowCycles: false),
-      timeout: .init(connect: .seconds(10), read: .milliseconds(Int64(options.stallTimeout * 1000))))
-    configuration.decompression = .disabled
     // groot retries with its own backoff, and only what can be cured by trying again.
-    configuration.connectionPool.retryConnectionEstablishment = false
-    self.http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+    self.http = HTTPClient.streaming(tls: tls, stallTimeout: options.stallTimeout)
   }
 
   deinit { try? http.syncShutdown() }
@@ -86,19 +61,19 @@ final class RegistryClient: @unchecked Sendable {
     var triedAuthentication = false
     while true {
       attempt += 1
-      let body = HTTPBodyStream(what: what, stallTimeout: options.stallTimeout)
       let head: HTTPResponseHead
+      let body: HTTPBodyStream
       do {
-        var request = try HTTPClient.Request(
-          url: "\(scheme)://\(reference.registry)/v2/\(reference.repository)/\(path)", method: .GET)
-        if !accept.isEmpty { request.headers.add(name: "Accept", value: accept.joined(separator: ", ")) }
-        if let authorization { request.headers.add(name: "Authorization", value: authorization) }
-        body.task = http.execute(request: request, delegate: StreamingDelegate(stream: body))
-        head = try body.waitForHead()
+        var headers: [(String, String)] = []
+        if !accept.isEmpty { headers.append(("Accept", accept.joined(separator: ", "))) }
+        if let authorization { headers.append(("Authorization", authorization)) }
+        (head, body) = try http.get(
+          "\(scheme)://\(reference.registry)/v2/\(reference.repository)/\(path)", headers: headers, what: what,
+          stallTimeout: options.stallTimeout)
       } catch let error as RegistryError {
         if case .transportFatal = error { throw error }
-        guard attempt < Self.attempts else { throw error }
-        backoff(attempt)
+        guard attempt < Backoff.attempts else { throw error }
+        Backoff.sleep(after: attempt)
         continue
       }
       let status = Int(head.status.code)
@@ -120,8 +95,8 @@ final class RegistryClient: @unchecked Sendable {
         throw RegistryError.notFound(what: what)
       case 429, 500..<600:
         body.cancel()
-        guard attempt < Self.attempts else { throw RegistryError.status(what: what, code: status) }
-        backoff(attempt)
+        guard attempt < Backoff.attempts else { throw RegistryError.status(what: what, code: status) }
+        Backoff.sleep(after: attempt)
       default:
         body.cancel()
         throw RegistryError.status(what: what, code: status)
@@ -129,9 +104,6 @@ final class RegistryClient: @unchecked Sendable {
     }
   }
 
-  private func backoff(_ attempt: Int) {
-    usleep(UInt32(min(200_000 * (1 << (attempt - 1)), 2_000_000)))
-  }
 
   // MARK: - Authentication
 

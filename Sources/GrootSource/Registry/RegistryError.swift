@@ -1,4 +1,5 @@
-/// Why a registry pull failed. Messages never carry credentials.
+/// Why a fetch over HTTP (a registry pull, a remote layer) failed. Messages never
+/// carry credentials.
 public enum RegistryError: Error, CustomStringConvertible, Equatable {
   case transport(what: String, reason: String)
   /// A failure trying again cannot cure (an untrusted certificate).
@@ -20,7 +21,7 @@ public enum RegistryError: Error, CustomStringConvertible, Equatable {
     case .transport(let what, let reason), .transportFatal(let what, let reason):
       return "cannot fetch \(what): \(reason)"
     case .stalled(let what, let seconds): return "fetching \(what) stalled: no data for \(Int(seconds))s"
-    case .status(let what, let code): return "registry answered \(code) for \(what)"
+    case .status(let what, let code): return "the server answered \(code) for \(what)"
     case .notFound(let what): return "image not found: the registry has no \(what)"
     case .unauthorized(let registry, let reason): return "not authorized by \(registry): \(reason)"
     case .invalidChallenge(let challenge):

@@ -17,9 +17,9 @@ public final class RegistrySource: ImageSource {
   let reference: ImageReference
   let registry: RegistryReference
   let client: RegistryClient
-  let options: RegistryOptions
+  let options: SourceOptions
 
-  public init(reference: ImageReference, registry: RegistryReference, options: RegistryOptions) throws {
+  public init(reference: ImageReference, registry: RegistryReference, options: SourceOptions) throws {
     self.reference = reference
     self.registry = registry
     self.options = options
@@ -45,19 +45,9 @@ public final class RegistrySource: ImageSource {
       throw FetchError.digestMismatch(what: "image config", expected: manifest.config.digest, actual: actual)
     }
     let imageConfig = try ImageConfig.decode(config.bytes)
-    let diffIDs = imageConfig.rootfs.diffIDs
-    guard diffIDs.count == manifest.layers.count else {
-      throw OCIError.layerCountMismatch(layers: manifest.layers.count, diffIDs: diffIDs.count)
-    }
-    let chainIDs = ChainID.chain(diffIDs)
-    let layers = try manifest.layers.enumerated().map { position, layer in
-      LayerSource(
-        id: chainIDs[position], diffID: diffIDs[position], descriptor: layer,
-        compression: try LayerCompression(layerMediaType: layer.mediaType), name: "layer \(layer.digest)")
-    }
     return ResolvedImage(
       reference: reference, manifestDigest: manifestDigest, configDigest: manifest.config.digest,
-      configBytes: config.bytes, env: imageConfig.env, layers: layers)
+      configBytes: config.bytes, env: imageConfig.env, layers: try LayerSource.layers(of: manifest, config: imageConfig))
   }
 
   public func openLayer(_ layer: LayerSource, verify: Bool) throws -> LayerContent {

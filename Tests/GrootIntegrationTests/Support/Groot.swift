@@ -33,6 +33,7 @@ struct Outcome {
   var stderr: String
 
   var stderrLines: [Substring] { stderr.split(separator: "\n") }
+  var stdoutLines: [Substring] { stdout.split(separator: "\n") }
 }
 
 /// Runs a program to completion, capturing its output.
@@ -113,7 +114,7 @@ final class TestStore: @unchecked Sendable {
   /// Creates an image and returns the parsed JSON, failing the test on error.
   func create(_ image: String, _ id: String, _ extra: [String] = []) throws -> [String: Any] {
     let outcome = try groot(["create"] + extra + [image, id])
-    guard outcome.status == 0 else { throw TestFailure("create \(image) failed: \(outcome.stderr)") }
+    guard outcome.status == 0 else { throw TestFailure("create \(image) failed: \(outcome.stdout)\(outcome.stderr)") }
     return try JSONSerialization.jsonObject(with: Data(outcome.stdout.utf8)) as! [String: Any]
   }
 

@@ -3,6 +3,7 @@ import Foundation
 import GrootIO
 import NIOCore
 import NIOHTTP1
+import NIOSSL
 
 /// An HTTP response body as a ByteStream: async-http-client delivers parts on
 /// its event loop, the unpacker pulls them on groot's thread. Backpressure: the
@@ -17,11 +18,13 @@ final class HTTPBodyStream: ByteStream, @unchecked Sendable {
   private var failure: Error?
   private let stallTimeout: Double
   private let what: String
+  private let hints: TransportFailure.Hints
   var task: HTTPClient.Task<Void>?
 
-  init(what: String, stallTimeout: Double) {
+  init(what: String, stallTimeout: Double, hints: TransportFailure.Hints = .registry) {
     self.what = what
     self.stallTimeout = stallTimeout
+    self.hints = hints
   }
 
   // MARK: event-loop side
@@ -97,7 +100,7 @@ final class HTTPBodyStream: ByteStream, @unchecked Sendable {
     if let failure = failure as? HTTPClientError, failure == .readTimeout {
       return .stalled(what: what, seconds: stallTimeout)
     }
-    return .transport(what: what, failure: TransportFailure(failure))
+    return .transport(what: what, failure: TransportFailure(failure, hints: hints))
   }
 
   /// Stops the transfer (a response not wanted after all).
@@ -132,5 +135,32 @@ final class StreamingDelegate: HTTPClientResponseDelegate, @unchecked Sendable {
 
   func didFinishRequest(task: HTTPClient.Task<Void>) throws {
     stream.finish(error: nil)
+  }
+}
+
+extension HTTPClient {
+  /// A client for one command's fetches: groot's own retries only (none inside
+  /// the client), no transparent decompression (digests are of the bytes as
+  /// sent), a read timeout of `stallTimeout`.
+  static func streaming(tls: TLSConfiguration, stallTimeout: Double) -> HTTPClient {
+    var configuration = HTTPClient.Configuration(
+      tlsConfiguration: tls, redirectConfiguration: .follow(max: 5, allowCycles: false),
+      timeout: .init(connect: .seconds(10), read: .milliseconds(Int64(stallTimeout * 1000))))
+    configuration.decompression = .disabled
+    configuration.connectionPool.retryConnectionEstablishment = false
+    return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+  }
+
+  /// Sends a GET and waits for the response head; the body streams as it is read.
+  /// A transport failure throws a RegistryError, the status is the caller's to judge.
+  func get(
+    _ url: String, headers: [(String, String)] = [], what: String, stallTimeout: Double,
+    hints: TransportFailure.Hints = .registry
+  ) throws -> (HTTPResponseHead, HTTPBodyStream) {
+    let body = HTTPBodyStream(what: what, stallTimeout: stallTimeout, hints: hints)
+    var request = try HTTPClient.Request(url: url, method: .GET)
+    for (name, value) in headers { request.headers.add(name: name, value: value) }
+    body.task = execute(request: request, delegate: StreamingDelegate(stream: body))
+    return (try body.waitForHead(), body)
   }
 }

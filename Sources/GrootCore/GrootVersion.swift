@@ -1,0 +1,4 @@
+/// groot's release, printed by `groot --version`.
+public enum GrootVersion {
+  public static let current = "0.4.0"
+}
