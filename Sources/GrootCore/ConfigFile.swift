@@ -100,7 +100,8 @@ public struct ConfigFile: Decodable, Equatable {
     let text = String(decoding: bytes, as: UTF8.self)
     if text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { return ConfigFile() }
     if let node = try? Yams.compose(yaml: text), node.mapping == nil {
-      throw CoreError.config(path: path, reason: "invalid config file \(path): expected keys such as 'store:' at the top level")
+      throw CoreError.config(
+        path: path, reason: "invalid config file \(path): expected keys such as 'store:' at the top level")
     }
     do {
       return try YAMLDecoder().decode(ConfigFile.self, from: text)

@@ -55,8 +55,8 @@ public struct Settings: Sendable {
     guard store.hasPrefix("/") else { throw CoreError.invalidFlag("store '\(store)' must be an absolute path") }
     storePath = Paths.absolute(store)
     configPath = flags.configPath.map(Paths.absolute)
-    driver = flags.driver ?? file.driver ?? "overlay"
-    logFile = flags.logFile ?? file.logFile
+    driver = (flags.driver ?? file.driver).nonEmpty ?? "overlay"
+    logFile = (flags.logFile ?? file.logFile).nonEmpty
     logLevel = try LogLevel(parsing: flags.logLevel ?? file.logLevel, logFile: logFile)
     logTimestampFormat = try LogTimestampFormat(parsing: file.logTimestampFormat)
     lockTimeout = flags.lockTimeout ?? file.lockTimeoutSeconds ?? 120
@@ -71,10 +71,10 @@ public struct Settings: Sendable {
     create.excludeImageFromQuota = flags.excludeImageFromQuota || fileCreate?.excludeImageFromQuota == true
     create.skipLayerValidation = flags.skipLayerValidation || fileCreate?.skipLayerValidation == true
     create.withClean = flags.withClean || (!flags.withoutClean && fileCreate?.withClean == true)
-    create.cleanLogFile = flags.cleanLogFile ?? fileCreate?.cleanLogFile
+    create.cleanLogFile = (flags.cleanLogFile ?? fileCreate?.cleanLogFile).nonEmpty
     create.sources.insecureRegistries = flags.insecureRegistries + (fileCreate?.insecureRegistries ?? [])
-    create.sources.caFile = flags.registryCAFile ?? fileCreate?.registryCAFile
-    create.sources.remoteLayerCertificates = fileCreate?.remoteLayerClientCertificatesPath
+    create.sources.caFile = (flags.registryCAFile ?? fileCreate?.registryCAFile).nonEmpty
+    create.sources.remoteLayerCertificates = fileCreate?.remoteLayerClientCertificatesPath.nonEmpty
     create.sources.username = flags.username
     create.sources.password = flags.password
 
@@ -162,4 +162,9 @@ public enum LogTimestampFormat: String, Sendable {
     }
     self = format
   }
+}
+
+extension Optional where Wrapped == String {
+  /// YAML and flags say "" for "not set", as GrootFS reads them.
+  var nonEmpty: String? { flatMap { $0.isEmpty ? nil : $0 } }
 }

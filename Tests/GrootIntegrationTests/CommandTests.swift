@@ -11,7 +11,7 @@ struct CommandTests {
   /// (they are a valid cache, as after any create), but nothing else.
   static func expectCleanFailure(
     _ store: TestStore, _ arguments: [String], mentioning text: String, keepingLayers: Bool = false,
-    environment: [String: String] = [:], sourceLocation: SourceLocation = #_sourceLocation
+    logging: Bool = false, environment: [String: String] = [:], sourceLocation: SourceLocation = #_sourceLocation
   ) throws {
     func snapshot() throws -> [String] {
       let cache = ["./layers", "./l ", "./l/", "./locks"]
@@ -22,7 +22,16 @@ struct CommandTests {
     #expect(outcome.status == 1, sourceLocation: sourceLocation)
     #expect(outcome.stdoutLines.count == 1, "\(outcome.stdout)", sourceLocation: sourceLocation)
     #expect(outcome.stdout.contains(text), "\(outcome.stdout)", sourceLocation: sourceLocation)
-    #expect(outcome.stderr.isEmpty, "\(outcome.stderr)", sourceLocation: sourceLocation)
+    if logging {
+      // Logs on stderr are lager lines Garden can re-log; the failure is one of them.
+      for line in outcome.stderrLines {
+        let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
+        #expect(object?["source"] as? String == "grootfs", "\(line)", sourceLocation: sourceLocation)
+      }
+      #expect(outcome.stderr.contains("command-failed"), "\(outcome.stderr)", sourceLocation: sourceLocation)
+    } else {
+      #expect(outcome.stderr.isEmpty, "\(outcome.stderr)", sourceLocation: sourceLocation)
+    }
     #expect(try snapshot() == before, sourceLocation: sourceLocation)
     #expect(try store.mountPoints().isEmpty, sourceLocation: sourceLocation)
   }
@@ -86,7 +95,8 @@ struct CommandTests {
     try Self.expectCleanFailure(
       store, ["create", "oci://\(Project.image(.empty)):v0.1.1", "../escape"],
       mentioning: "id `../escape` contains invalid characters: `/`")
-    try Self.expectCleanFailure(store, ["create", "oci://\(Project.image(.empty)):v0.1.1", ".."], mentioning: "invalid image id")
+    try Self.expectCleanFailure(
+      store, ["create", "oci://\(Project.image(.empty)):v0.1.1", ".."], mentioning: "invalid image id")
   }
 
   @Test("disk limits are refused where they cannot be enforced")

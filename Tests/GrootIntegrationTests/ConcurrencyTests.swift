@@ -168,7 +168,9 @@ struct ConcurrencyTests {
 @Suite("Clean")
 struct CleanTests {
   static func report(_ outcome: Outcome) throws -> [String: Int] {
-    (try JSONSerialization.jsonObject(with: Data(outcome.stdout.utf8)) as! [String: Any]).compactMapValues { $0 as? Int }
+    (try JSONSerialization.jsonObject(with: Data(outcome.stdout.utf8)) as! [String: Any]).compactMapValues {
+      $0 as? Int
+    }
   }
 
   static func layerCount(_ store: TestStore) throws -> Int {
@@ -233,7 +235,8 @@ struct CleanTests {
     #expect(try Self.layerCount(store) == 1)  // empty's two layers were cleaned
     #expect(try inode(debianLayer) == inodeBefore)  // reused, not removed and unpacked again
     #expect(
-      try String(contentsOfFile: store.rootfs("again") + "/etc/debian_version", encoding: .utf8) == Project.debianVersion)
+      try String(contentsOfFile: store.rootfs("again") + "/etc/debian_version", encoding: .utf8)
+        == Project.debianVersion)
     while !((try? String(contentsOfFile: cleanLog, encoding: .utf8)) ?? "").contains("grootfs.clean.clean-done"),
       Date() < deadline
     {

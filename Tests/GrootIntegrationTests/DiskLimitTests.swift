@@ -59,7 +59,8 @@ struct DiskLimitTests {
       store, ["create", "--disk-limit-size-bytes", "\(compressed + 100_000)", Self.busybox, "x"],
       mentioning: "smaller than the image")
     // Counting only what the container writes, the same limit is fine.
-    _ = try store.create(Self.busybox, "excluded", ["--disk-limit-size-bytes", "\(compressed + 100_000)", "--exclude-image-from-quota"])
+    _ = try store.create(
+      Self.busybox, "excluded", ["--disk-limit-size-bytes", "\(compressed + 100_000)", "--exclude-image-from-quota"])
   }
 
   @Test("an XFS store without quota support refuses limits, and works without them")

@@ -5,8 +5,17 @@ import Testing
 /// runc runs a process on the root filesystems `create` makes.
 @Suite("runc")
 struct RuncTests {
-  /// Writes a runc bundle from `create`'s JSON and runs `args` in it.
-  static func runInContainer(_ spec: [String: Any], args: [String], in base: String) throws -> Outcome {
+  /// Garden's default mappings for unprivileged containers: container root is
+  /// the host's maximus (4294967294), every other id maps to itself.
+  static var gardenMappings: [[String: Any]] {
+    [["containerID": 0, "hostID": 4_294_967_294, "size": 1], ["containerID": 1, "hostID": 1, "size": 4_294_967_293]]
+  }
+
+  /// Writes a runc bundle from `create`'s JSON and runs `args` in it; with
+  /// `userNamespace`, in a user namespace with those uid and gid mappings.
+  static func runInContainer(
+    _ spec: [String: Any], args: [String], in base: String, userNamespace: [[String: Any]]? = nil
+  ) throws -> Outcome {
     let bundle = base + "/bundle-\(UUID().uuidString.prefix(6))"
     try FileManager.default.createDirectory(atPath: bundle, withIntermediateDirectories: true)
     try #require(try run("/usr/sbin/runc", ["spec", "--bundle", bundle]).status == 0)
@@ -19,6 +28,22 @@ struct RuncTests {
     process["env"] = (spec["process"] as? [String: Any])?["env"] ?? []
     config["process"] = process
     config["root"] = ["path": (spec["root"] as! [String: Any])["path"]!, "readonly": false]
+    if let mappings = userNamespace {
+      var linux = config["linux"] as! [String: Any]
+      linux["namespaces"] = (linux["namespaces"] as! [[String: Any]]) + [["type": "user"]]
+      linux["uidMappings"] = mappings
+      linux["gidMappings"] = mappings
+      config["linux"] = linux
+      // sysfs cannot be mounted from a user namespace that does not own the
+      // network namespace's: bind the host's, read-only, as rootless runc does.
+      config["mounts"] = (config["mounts"] as! [[String: Any]]).map { mount in
+        guard mount["destination"] as? String == "/sys" else { return mount }
+        return [
+          "destination": "/sys", "type": "none", "source": "/sys",
+          "options": ["rbind", "nosuid", "noexec", "nodev", "ro"],
+        ]
+      }
+    }
     try JSONSerialization.data(withJSONObject: config).write(to: URL(fileURLWithPath: bundle + "/config.json"))
     let id = "groot-test-\(UUID().uuidString.prefix(8).lowercased())"
     defer { _ = try? run("/usr/sbin/runc", ["delete", "--force", id]) }

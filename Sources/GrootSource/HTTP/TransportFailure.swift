@@ -18,7 +18,8 @@ struct TransportFailure {
       handshake: "if the registry speaks plain HTTP, name it in --insecure-registry")
     static let remoteLayer = Hints(
       untrusted: "put its CA, as NAME.crt, in create.remote_layer_client_certificates_path",
-      handshake: "check the client certificate (NAME.cert and NAME.key) in create.remote_layer_client_certificates_path")
+      handshake: "check the client certificate (NAME.cert and NAME.key) in create.remote_layer_client_certificates_path"
+    )
   }
 
   let reason: String

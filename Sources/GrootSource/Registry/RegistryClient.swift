@@ -104,7 +104,6 @@ final class RegistryClient: @unchecked Sendable {
     }
   }
 
-
   // MARK: - Authentication
 
   private func authenticate(challenge: String?) throws {

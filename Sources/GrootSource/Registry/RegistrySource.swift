@@ -47,7 +47,8 @@ public final class RegistrySource: ImageSource {
     let imageConfig = try ImageConfig.decode(config.bytes)
     return ResolvedImage(
       reference: reference, manifestDigest: manifestDigest, configDigest: manifest.config.digest,
-      configBytes: config.bytes, env: imageConfig.env, layers: try LayerSource.layers(of: manifest, config: imageConfig))
+      configBytes: config.bytes, env: imageConfig.env, layers: try LayerSource.layers(of: manifest, config: imageConfig)
+    )
   }
 
   public func openLayer(_ layer: LayerSource, verify: Bool) throws -> LayerContent {

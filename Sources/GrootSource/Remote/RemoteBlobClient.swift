@@ -21,8 +21,13 @@ final class RemoteBlobClient {
       let certificates = try RemoteLayerCertificates(directory: directory)
       tls.additionalTrustRoots = certificates.authorities.map { .file($0) }
       if let client = certificates.client {
-        tls.certificateChain = try NIOSSLCertificate.fromPEMFile(client.certificate).map { .certificate($0) }
-        tls.privateKey = .file(client.key)
+        do {
+          tls.certificateChain = try NIOSSLCertificate.fromPEMFile(client.certificate).map { .certificate($0) }
+          tls.privateKey = .privateKey(try NIOSSLPrivateKey(file: client.key, format: .pem))
+        } catch {
+          throw RemoteLayerError.unreadableCertificate(
+            certificate: client.certificate, key: client.key, reason: "\(error)")
+        }
       }
     }
     self.http = HTTPClient.streaming(tls: tls, stallTimeout: stallTimeout)
@@ -93,6 +98,7 @@ public enum RemoteLayerError: Error, CustomStringConvertible, Equatable {
   case noUsableURL(what: String, urls: [String])
   case allURLsFailed(what: String, failures: [String])
   case missingKey(certificate: String, key: String)
+  case unreadableCertificate(certificate: String, key: String, reason: String)
 
   public var description: String {
     switch self {
@@ -100,6 +106,8 @@ public enum RemoteLayerError: Error, CustomStringConvertible, Equatable {
       return "cannot fetch \(what): none of its urls is http or https (\(urls.joined(separator: ", ")))"
     case .allURLsFailed(_, let failures):
       return failures.joined(separator: "; ")
+    case .unreadableCertificate(let certificate, let key, let reason):
+      return "cannot use client certificate \(certificate) with key \(key): \(reason)"
     case .missingKey(let certificate, let key):
       return "client certificate \(certificate) has no key \(key) beside it (CA certificates end in .crt)"
     }

@@ -18,6 +18,11 @@ enum Project {
     }
   }
 
+  /// `oci://LAYOUT[:TAG]` of a fixture image.
+  static func reference(_ image: FixtureImage) -> String {
+    "oci://" + Self.image(image) + (image.tag.map { ":\($0)" } ?? "")
+  }
+
   /// What /etc/debian_version says in the `.debian` image: the host's own.
   static let debianVersion = (try? String(contentsOfFile: "/etc/debian_version", encoding: .utf8)) ?? "?"
 
