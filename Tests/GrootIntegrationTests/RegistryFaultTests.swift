@@ -47,6 +47,13 @@ struct RegistryFaultTests {
       store, ["create", "--insecure-registry", proxy.host, "docker://\(proxy.host)/debian:12", "x"],
       mentioning: message, environment: Self.environment)
     #expect(Date().timeIntervalSince(started) < 20)
+    if fault == .corrupt {
+      // As with GrootFS, skipping validation is for local OCI layouts only.
+      try CommandTests.expectCleanFailure(
+        store,
+        ["create", "--skip-layer-validation", "--insecure-registry", proxy.host, "docker://\(proxy.host)/debian:12", "x"],
+        mentioning: message, environment: Self.environment)
+    }
     proxy.set(.none)
     let outcome = try Self.create(store, proxy, id: "after")  // and the next try works
     #expect(outcome.status == 0, "\(outcome.stderr)")

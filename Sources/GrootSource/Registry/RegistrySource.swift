@@ -51,6 +51,8 @@ public final class RegistrySource: ImageSource {
     )
   }
 
+  /// Always verified, whatever `verify` says: the bytes crossed a network
+  /// (GrootFS's --skip-layer-validation, too, applies to oci:// images only).
   public func openLayer(_ layer: LayerSource, verify: Bool) throws -> LayerContent {
     guard let descriptor = layer.descriptor else {
       throw SourceError.blobMissing(layer.id, layout: registry.description)
@@ -59,7 +61,7 @@ public final class RegistrySource: ImageSource {
     let blob: ByteStream = options.observeBytes.map { CountingStream(body, observe: $0) } ?? body
     return .tar(
       try LayerStream.make(
-        blob: blob, descriptor: descriptor, diffID: layer.diffID, compression: layer.compression, verify: verify,
+        blob: blob, descriptor: descriptor, diffID: layer.diffID, compression: layer.compression, verify: true,
         name: layer.name))
   }
 
