@@ -133,7 +133,6 @@ struct GardenTests {
       rootfsTar: rootfsTar, layerURL: "https://\(blobstore.host)/droplet.tgz", layerDigest: wrong,
       layerPath: "/home/vcap"
     ).write(depot: store.base + "/depot", handle: "tampered")
-    _ = droplet
     try CommandTests.expectCleanFailure(
       store, ["--config", config, "create", image, "tampered"], mentioning: "digest mismatch", keepingLayers: true,
       logging: true)
@@ -145,6 +144,20 @@ struct GardenTests {
     ).write(depot: store.base + "/depot", handle: "no-cert")
     let refused = try run(Project.grootBinary, ["--config", noCertificates, "create", goodImage, "no-cert"])
     #expect(refused.status == 1 && refused.stdout.contains("droplet.tgz"), "\(refused.stdout)")
+
+    // Plain HTTP works as well, still verified.
+    let bytes = Array(try Data(contentsOf: URL(fileURLWithPath: droplet.file)))
+    let http = try LoopbackServer { fd in
+      _ = LoopbackServer.readHead(fd)
+      LoopbackServer.respond(fd, status: "200 OK", body: bytes)
+    }
+    let plainImage = try GardenImageSpec(
+      rootfsTar: rootfsTar, layerURL: "http://\(http.host)/droplet.tgz", layerDigest: droplet.digest,
+      layerPath: "/home/vcap"
+    ).write(depot: store.base + "/depot", handle: "plain")
+    let plain = try run(Project.grootBinary, ["--config", config, "create", plainImage, "plain"])
+    #expect(plain.status == 0, "\(plain.stdout)")
+    #expect(fileExists(store.path + "/images/plain/rootfs/home/vcap/app/run.sh"))
   }
 
   @Test("init-store: mappings make the store 0700 and owned by maximus; other mappings, and non-root, are refused")
