@@ -50,6 +50,15 @@ struct GardenTests {
     try Data(tar.archive()).write(to: URL(fileURLWithPath: path))
   }
 
+  /// Garden's image for an app container with the droplet at `url`, in the
+  /// store's depot, as HANDLE; its `oci://` reference.
+  static func appImage(_ store: TestStore, droplet url: String, digest: String, handle: String) throws -> String {
+    try GardenImageSpec(
+      rootfsTar: store.base + "/rootfs.tar", layerURL: url, layerDigest: digest, layerPath: "/home/vcap"
+    )
+    .write(depot: store.base + "/depot", handle: handle)
+  }
+
   /// A droplet as Diego stages it: ./app/… owned by vcap, gzip-compressed.
   static func droplet(in directory: String) throws -> (file: String, digest: String) {
     var tar = TarWriter()
@@ -71,13 +80,10 @@ struct GardenTests {
     let initialized = try run(Project.grootBinary, ["--config", config, "init-store"] + Self.mappingFlags)
     #expect(initialized.status == 0, "\(initialized.stdout)")
 
-    let rootfsTar = store.base + "/rootfs.tar"
-    try Self.writeRootfsTar(rootfsTar)
+    try Self.writeRootfsTar(store.base + "/rootfs.tar")
     let droplet = try Self.droplet(in: blobstore.root)
-    let image = try GardenImageSpec(
-      rootfsTar: rootfsTar, layerURL: "https://\(blobstore.host)/droplet.tgz", layerDigest: droplet.digest,
-      layerPath: "/home/vcap"
-    ).write(depot: store.base + "/depot", handle: "app-handle")
+    let image = try Self.appImage(
+      store, droplet: "https://\(blobstore.host)/droplet.tgz", digest: droplet.digest, handle: "app-handle")
     // Garden's DefaultCommandCreator: extra args, then create IMAGE HANDLE.
     let created = try run(Project.grootBinary, ["--config", config, "create", image, "app-handle"])
     #expect(created.status == 0, "\(created.stdout)")
@@ -125,23 +131,18 @@ struct GardenTests {
     let blobstore = try TLSBlobstore(in: store.base)
     let config = try Self.writeConfig(store, certificates: blobstore.clientCertificates)
     #expect(try run(Project.grootBinary, ["--config", config, "init-store"]).status == 0)
-    let rootfsTar = store.base + "/rootfs.tar"
-    try Self.writeRootfsTar(rootfsTar)
+    try Self.writeRootfsTar(store.base + "/rootfs.tar")
     let droplet = try Self.droplet(in: blobstore.root)
     let wrong = String(repeating: "0", count: 64)
-    let image = try GardenImageSpec(
-      rootfsTar: rootfsTar, layerURL: "https://\(blobstore.host)/droplet.tgz", layerDigest: wrong,
-      layerPath: "/home/vcap"
-    ).write(depot: store.base + "/depot", handle: "tampered")
+    let image = try Self.appImage(
+      store, droplet: "https://\(blobstore.host)/droplet.tgz", digest: wrong, handle: "tampered")
     try CommandTests.expectCleanFailure(
       store, ["--config", config, "create", image, "tampered"], mentioning: "digest mismatch", keepingLayers: true,
       logging: true)
     // Without the client certificate the blobstore refuses the connection.
     let noCertificates = try Self.writeConfig(store, certificates: store.base + "/no-such-dir")
-    let goodImage = try GardenImageSpec(
-      rootfsTar: rootfsTar, layerURL: "https://\(blobstore.host)/droplet.tgz", layerDigest: droplet.digest,
-      layerPath: "/home/vcap"
-    ).write(depot: store.base + "/depot", handle: "no-cert")
+    let goodImage = try Self.appImage(
+      store, droplet: "https://\(blobstore.host)/droplet.tgz", digest: droplet.digest, handle: "no-cert")
     let refused = try run(Project.grootBinary, ["--config", noCertificates, "create", goodImage, "no-cert"])
     #expect(refused.status == 1 && refused.stdout.contains("droplet.tgz"), "\(refused.stdout)")
 
@@ -151,10 +152,8 @@ struct GardenTests {
       _ = LoopbackServer.readHead(fd)
       LoopbackServer.respond(fd, status: "200 OK", body: bytes)
     }
-    let plainImage = try GardenImageSpec(
-      rootfsTar: rootfsTar, layerURL: "http://\(http.host)/droplet.tgz", layerDigest: droplet.digest,
-      layerPath: "/home/vcap"
-    ).write(depot: store.base + "/depot", handle: "plain")
+    let plainImage = try Self.appImage(
+      store, droplet: "http://\(http.host)/droplet.tgz", digest: droplet.digest, handle: "plain")
     let plain = try run(Project.grootBinary, ["--config", config, "create", plainImage, "plain"])
     #expect(plain.status == 0, "\(plain.stdout)")
     #expect(fileExists(store.path + "/images/plain/rootfs/home/vcap/app/run.sh"))

@@ -51,7 +51,10 @@ struct RegistryFaultTests {
       // As with GrootFS, skipping validation is for local OCI layouts only.
       try CommandTests.expectCleanFailure(
         store,
-        ["create", "--skip-layer-validation", "--insecure-registry", proxy.host, "docker://\(proxy.host)/debian:12", "x"],
+        [
+          "create", "--skip-layer-validation", "--insecure-registry", proxy.host, "docker://\(proxy.host)/debian:12",
+          "x",
+        ],
         mentioning: message, environment: Self.environment)
     }
     proxy.set(.none)
