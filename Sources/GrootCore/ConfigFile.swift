@@ -4,7 +4,7 @@ import Yams
 
 /// GrootFS's YAML config file (its commands/config/builder.go), every key of it,
 /// plus groot's own (driver, lock_timeout_seconds, journal, registry_ca_file,
-/// store_filesystem, clean.ignore_images). Unknown keys are ignored, so any
+/// max_layer_bytes, max_layer_entries, store_filesystem, clean.ignore_images). Unknown keys are ignored, so any
 /// GrootFS config works as it is. Keys for tools groot does not run (tardis,
 /// newuidmap, metron) are read and have no effect: docs/grootfs-compat.md.
 public struct ConfigFile: Decodable, Equatable {
@@ -18,6 +18,8 @@ public struct ConfigFile: Decodable, Equatable {
     public var registryCAFile: String?
     public var cleanLogFile: String?
     public var remoteLayerClientCertificatesPath: String?
+    public var maxLayerBytes: Int64?
+    public var maxLayerEntries: Int?
 
     enum CodingKeys: String, CodingKey {
       case registryCAFile = "registry_ca_file"
@@ -29,6 +31,8 @@ public struct ConfigFile: Decodable, Equatable {
       case skipLayerValidation = "skip_layer_validation"
       case cleanLogFile = "clean_log_file"
       case remoteLayerClientCertificatesPath = "remote_layer_client_certificates_path"
+      case maxLayerBytes = "max_layer_bytes"
+      case maxLayerEntries = "max_layer_entries"
     }
   }
 

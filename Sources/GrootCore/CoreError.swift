@@ -1,8 +1,11 @@
+import GrootUnpack
+
 /// Failures of groot's own commands that are not a stage's.
 public enum CoreError: Error, CustomStringConvertible, Equatable {
   case config(path: String, reason: String)
   case invalidFlag(String)
-  case layer(name: String, reason: String)
+  case layer(name: String, cause: UnpackError)
+  case baseDirectoryMissing(layer: String, directory: String)
   case unsupported(String)
   case imagesStillMounted([String])
   case foreignMounts([String])
@@ -14,7 +17,9 @@ public enum CoreError: Error, CustomStringConvertible, Equatable {
     switch self {
     case .config(_, let reason): return reason
     case .invalidFlag(let reason): return reason
-    case .layer(let name, let reason): return "cannot unpack \(name): \(reason)"
+    case .layer(let name, let cause): return "cannot unpack \(name): \(cause)"
+    case .baseDirectoryMissing(let layer, let directory):
+      return "cannot unpack \(layer): base directory not found in parent layer: \(directory)"
     case .unsupported(let what): return what
     case .imagesStillMounted(let ids):
       return "store still has mounted images (\(ids.joined(separator: ", "))): delete them first, or use --force"

@@ -27,10 +27,11 @@ public enum ErrorKind {
       case .blobMissing: return "blob_missing"
       default: return "invalid_image"
       }
-    case is UnpackError: return "invalid_layer"
+    case let error as UnpackError: return of(unpack: error)
     case let error as CoreError:
       switch error {
-      case .layer: return "invalid_layer"
+      case .layer(_, let cause): return of(unpack: cause)
+      case .baseDirectoryMissing: return "invalid_layer"
       case .config, .invalidFlag: return "invalid_argument"
       case .unsupported: return "unsupported"
       case .imagesStillMounted, .foreignMounts: return "store_busy"
@@ -73,6 +74,16 @@ public enum ErrorKind {
       default: return "system"
       }
     default: return "internal"
+    }
+  }
+
+  private static func of(unpack error: UnpackError) -> String {
+    switch error {
+    case .quotaExceeded: return "quota_exceeded"
+    case .layerTooLarge: return "layer_too_large"
+    case .system(_, _, let errno) where errno == ENOSPC: return "disk_full"
+    case .system(_, _, let errno) where errno == EDQUOT: return "quota_exceeded"
+    default: return "invalid_layer"
     }
   }
 }

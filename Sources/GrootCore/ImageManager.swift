@@ -192,9 +192,10 @@ public struct ImageManager {
     for warning in resolved.warnings { logger.warning("\(warning)") }
     try Self.checkCompressedSize(resolved, against: limit)
 
-    let puller = LayerPuller(
+    var puller = LayerPuller(
       store: store, source: source, verify: !options.skipLayerValidation, driver: driver,
       lockTimeout: settings.lockTimeout, logger: logger, progress: progress)
+    puller.limits = LayerLimitPolicy(configuredBytes: options.maxLayerBytes, entries: options.maxLayerEntries)
     let layers = resolved.layers.map(\.id)
     let layerLocks = try puller.lockLayers(resolved)
     defer { store.releaseLayerLocks(layerLocks, layers: layers) }

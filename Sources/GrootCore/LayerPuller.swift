@@ -45,6 +45,8 @@ struct LayerPuller {
   let lockTimeout: Double
   let logger: Logger
   var progress: PullProgress?
+  /// What each layer may write.
+  var limits = LayerLimitPolicy()
   /// Bytes the pull may unpack in all (see `pull`).
   var budget: UnpackBudget? = nil
 
@@ -66,9 +68,7 @@ struct LayerPuller {
   /// all (a disk limit that counts the image; GrootFS's check, with its words).
   func pull(_ image: ResolvedImage, unpackLimit: Int64? = nil) throws -> PullSummary {
     var puller = self
-    puller.budget = unpackLimit.map {
-      UnpackBudget(bytes: $0, exceeded: .limitExceeded("uncompressed layer size exceeds quota"))
-    }
+    puller.budget = unpackLimit.map { UnpackBudget(bytes: $0) }
     return try puller.pullLayers(image)
   }
 
@@ -134,7 +134,7 @@ struct LayerPuller {
       uidMappings: store.configuration.uidMappings,
       gidMappings: store.configuration.gidMappings,
       lowerLayers: driver.unpacksLayersSeparately ? below : [],
-      baseDirectory: layer.baseDirectory, budget: budget)
+      baseDirectory: layer.baseDirectory, budget: budget, limits: limits.forLayer(layer, store: store))
   }
 
   /// `below`: the diff directories of the layers under this one, nearest first.
@@ -149,8 +149,7 @@ struct LayerPuller {
     do {
       return try Unpacker(into: diff, options: unpackOptions(layer, below: below)).unpack(reader)
     } catch let error as UnpackError {
-      if case .limitExceeded = error { throw error }
-      throw CoreError.layer(name: layer.name, reason: error.description)
+      throw CoreError.layer(name: layer.name, cause: error)
     }
   }
 
@@ -161,9 +160,7 @@ struct LayerPuller {
     let diff = work.path.appending(path: "diff")
     // As GrootFS: a layer goes under a base directory only where the image has one.
     if !layer.baseDirectory.isEmpty && !below.contains(where: { Unpacker.hasDirectory(layer.baseDirectory, in: $0) }) {
-      throw CoreError.layer(
-        name: layer.name,
-        reason: "base directory not found in parent layer: /\(layer.baseDirectory.joined(separator: "/"))")
+      throw CoreError.baseDirectoryMissing(layer: layer.name, directory: "/" + layer.baseDirectory.joined(separator: "/"))
     }
     if !unpacked.implicitDirectories.isEmpty && !below.isEmpty && driver.unpacksLayersSeparately {
       try Unpacker(into: diff, options: unpackOptions(layer, below: below))

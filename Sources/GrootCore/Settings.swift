@@ -31,6 +31,9 @@ public struct Settings: Sendable {
     public var withClean = false
     /// Where the clean that --with-clean starts logs (create.clean_log_file).
     public var cleanLogFile: String?
+    /// What one layer may unpack (create.max_layer_bytes, 0: automatic; create.max_layer_entries).
+    public var maxLayerBytes: Int64?
+    public var maxLayerEntries = 1_000_000
     public var sources = SourceOptions()
   }
 
@@ -72,6 +75,8 @@ public struct Settings: Sendable {
     create.skipLayerValidation = flags.skipLayerValidation || fileCreate?.skipLayerValidation == true
     create.withClean = flags.withClean || (!flags.withoutClean && fileCreate?.withClean == true)
     create.cleanLogFile = (flags.cleanLogFile ?? fileCreate?.cleanLogFile).nonEmpty
+    create.maxLayerBytes = fileCreate?.maxLayerBytes.flatMap { $0 == 0 ? nil : $0 }
+    create.maxLayerEntries = fileCreate?.maxLayerEntries ?? create.maxLayerEntries
     create.sources.insecureRegistries = flags.insecureRegistries + (fileCreate?.insecureRegistries ?? [])
     create.sources.caFile = (flags.registryCAFile ?? fileCreate?.registryCAFile).nonEmpty
     create.sources.remoteLayerCertificates = fileCreate?.remoteLayerClientCertificatesPath.nonEmpty
@@ -91,6 +96,10 @@ public struct Settings: Sendable {
     }
     guard clean.thresholdBytes >= 0 else {
       throw CoreError.invalidFlag("invalid argument: clean threshold cannot be negative")
+    }
+    guard (create.maxLayerBytes ?? 0) >= 0, create.maxLayerEntries > 0 else {
+      throw CoreError.invalidFlag(
+        "invalid argument: create.max_layer_bytes must be 0 (automatic) or more, create.max_layer_entries more than 0")
     }
     guard initStore.storeSizeBytes >= 0 else {
       throw CoreError.invalidFlag("invalid argument: store size cannot be negative")

@@ -16,6 +16,13 @@ public enum FileSystem {
     throw SystemError("lstat", path)
   }
 
+  /// The size of the file at `path`, symlinks followed.
+  public static func size(following path: String) throws -> Int64 {
+    var st = stat()
+    guard stat(path, &st) == 0 else { throw SystemError("stat", path) }
+    return Int64(st.st_size)
+  }
+
   public static func exists(_ path: String) -> Bool {
     var st = stat()
     return lstat(path, &st) == 0

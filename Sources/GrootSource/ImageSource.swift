@@ -37,6 +37,9 @@ public struct LayerSource: Sendable {
   public var name: String
   /// Where in the image the layer's files go (Garden's base-directory annotation).
   public var baseDirectory: [String] = []
+  /// The blob's size where known (declared, or of the file holding it): what
+  /// bounds how much the layer may unpack.
+  public var blobSize: Int64?
 
   /// The layers a manifest and its config describe, bottom first, each keyed by
   /// its chain ID. A layer unpacked under a base directory makes other files than
@@ -56,7 +59,7 @@ public struct LayerSource: Sendable {
       LayerSource(
         id: chainIDs[position], diffID: diffIDs[position], descriptor: layer,
         compression: try LayerCompression(layerMediaType: layer.mediaType), name: "layer \(layer.digest)",
-        baseDirectory: layer.baseDirectory)
+        baseDirectory: layer.baseDirectory, blobSize: layer.declaredSize)
     }
   }
 }

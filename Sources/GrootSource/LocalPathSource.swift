@@ -14,6 +14,7 @@ public struct LocalPathSource: ImageSource {
   let reference: ImageReference
   let path: String
   let isDirectory: Bool
+  let size: Int64
   let layerID: Digest
 
   public init(reference: ImageReference, path: String) throws {
@@ -28,6 +29,7 @@ public struct LocalPathSource: ImageSource {
     }
     self.reference = reference
     self.path = path
+    self.size = Int64(resolved.st_size)
     let stamp = "local:\(path):\(resolved.st_size):\(resolved.st_mtim.tv_sec).\(resolved.st_mtim.tv_nsec)"
     self.layerID = Digest(of: Array(stamp.utf8))
   }
@@ -42,7 +44,9 @@ public struct LocalPathSource: ImageSource {
       let count = try prefix.withUnsafeMutableBytes { try stream.read(into: $0) }
       compression = LayerCompression(sniffing: Array(prefix.prefix(count)))
     }
-    let layer = LayerSource(id: layerID, diffID: nil, descriptor: nil, compression: compression, name: path)
+    let layer = LayerSource(
+      id: layerID, diffID: nil, descriptor: nil, compression: compression, name: path,
+      blobSize: isDirectory ? nil : size)
     return ResolvedImage(
       reference: reference, manifestDigest: nil, configDigest: nil, configBytes: nil, env: [], layers: [layer])
   }

@@ -49,10 +49,14 @@ public final class OCILayoutSource: ImageSource {
       )
     }
     let config = try ImageConfig.decode(configBytes)
+    var layers = try LayerSource.layers(of: manifest, config: config)
+    // Garden declares no sizes: a local blob's own size stands in.
+    for index in layers.indices where layers[index].blobSize == nil && layers[index].descriptor?.urls == nil {
+      layers[index].blobSize = try? FileSystem.size(following: blobPath(layers[index].descriptor!.digest))
+    }
     return ResolvedImage(
       reference: reference, manifestDigest: descriptor.digest, configDigest: manifest.config.digest,
-      configBytes: configBytes, env: config.env, layers: try LayerSource.layers(of: manifest, config: config),
-      warnings: warnings)
+      configBytes: configBytes, env: config.env, layers: layers, warnings: warnings)
   }
 
   /// A remote layer (one with `urls`) is fetched from them and always verified:

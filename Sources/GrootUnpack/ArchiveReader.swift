@@ -41,10 +41,8 @@ public final class TarReader: LayerEntryReader {
     return try ArchiveEntryConversion.layerEntry(entry)
   }
 
-  public func readData(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
-    let count = archive_read_data(archive, buffer.baseAddress, buffer.count)
-    guard count >= 0 else { throw failure() }
-    return count
+  public func readBlock() throws -> DataBlock? {
+    try ArchiveData.readBlock(archive) { failure() }
   }
 
   public func finish() throws {
@@ -124,12 +122,10 @@ public final class DirectoryReader: LayerEntryReader {
     return converted
   }
 
-  public func readData(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
-    let count = archive_read_data(archive, buffer.baseAddress, buffer.count)
-    guard count >= 0 else {
-      throw UnpackError.archive(archive_error_string(archive).map { String(cString: $0) } ?? "cannot read data")
+  public func readBlock() throws -> DataBlock? {
+    try ArchiveData.readBlock(archive) {
+      UnpackError.archive(archive_error_string(archive).map { String(cString: $0) } ?? "cannot read data")
     }
-    return count
   }
 
   public func finish() throws {}
@@ -141,8 +137,25 @@ public final class DirectoryReader: LayerEntryReader {
   }
 }
 
+/// An entry's data through archive_read_data_block: libarchive hands over each
+/// block with its offset and skips holes, so a sparse file is never expanded.
+enum ArchiveData {
+  static func readBlock(_ archive: OpaquePointer, failure: () -> Error) throws -> DataBlock? {
+    var buffer: UnsafeRawPointer?
+    var size = 0
+    var offset: la_int64_t = 0
+    let status = archive_read_data_block(archive, &buffer, &size, &offset)
+    if status == ARCHIVE_EOF { return nil }
+    guard status >= ARCHIVE_WARN else { throw failure() }
+    return DataBlock(offset: offset, bytes: UnsafeRawBufferPointer(start: buffer, count: size))
+  }
+}
+
 /// libarchive entry → LayerEntry.
 enum ArchiveEntryConversion {
+  /// More map entries than a sparse file of any real use has.
+  static let sparseMapLimit = 65536
+
   static func layerEntry(_ entry: OpaquePointer) throws -> LayerEntry {
     guard let rawPath = archive_entry_pathname(entry) ?? archive_entry_pathname_utf8(entry) else {
       throw UnpackError.archive("an entry has no readable path name")
@@ -178,6 +191,7 @@ enum ArchiveEntryConversion {
     }
     let size = archive_entry_size(entry)
     guard size >= 0 else { throw UnpackError.invalidEntry(entry: path, reason: "negative size") }
+    let isSparse = try checkSparseMap(entry, size: size, path: path)
 
     var xattrs: [(name: String, value: [UInt8])] = []
     if archive_entry_xattr_reset(entry) > 0 {
@@ -194,6 +208,26 @@ enum ArchiveEntryConversion {
       path: path, kind: kind, permissions: UInt32(archive_entry_perm(entry)) & 0o7777,
       uid: UInt32(uid), gid: UInt32(gid),
       modificationTime: (Int(archive_entry_mtime(entry)), Int(archive_entry_mtime_nsec(entry))),
-      size: size, xattrs: xattrs)
+      size: size, xattrs: xattrs, isSparse: isSparse)
+  }
+
+  /// A sparse map must lie inside the file, in order, without overlaps, and be of
+  /// a sane length; checked before a byte of the file is written.
+  private static func checkSparseMap(_ entry: OpaquePointer, size: Int64, path: String) throws -> Bool {
+    let count = archive_entry_sparse_reset(entry)
+    guard count > 0 else { return false }
+    guard count <= sparseMapLimit else {
+      throw UnpackError.invalidEntry(entry: path, reason: "sparse map of \(count) entries, more than \(sparseMapLimit)")
+    }
+    var end: Int64 = 0
+    var offset: la_int64_t = 0
+    var length: la_int64_t = 0
+    while archive_entry_sparse_next(entry, &offset, &length) == ARCHIVE_OK {
+      guard offset >= end, length >= 0, offset <= size, length <= size - offset else {
+        throw UnpackError.invalidEntry(entry: path, reason: "sparse map does not fit its \(size) bytes")
+      }
+      end = offset + length
+    }
+    return true
   }
 }

@@ -17,15 +17,26 @@ public struct LayerEntry {
   public var uid: UInt32
   public var gid: UInt32
   public var modificationTime: (seconds: Int, nanoseconds: Int)
+  /// The file's size; for a sparse file its real size, holes included.
   public var size: Int64
   public var xattrs: [(name: String, value: [UInt8])]
+  /// Whether the file is sparse: its data is less than its size, the rest holes.
+  public var isSparse = false
+}
+
+/// One piece of an entry's data and where it goes in the file; between pieces of
+/// a sparse file lie holes, which are never written.
+public struct DataBlock {
+  public var offset: Int64
+  public var bytes: UnsafeRawBufferPointer
 }
 
 /// A source of layer entries whose regular files' data follows each header.
 public protocol LayerEntryReader: AnyObject {
   func next() throws -> LayerEntry?
-  /// Reads the current entry's data; 0 at its end.
-  func readData(into buffer: UnsafeMutableRawBufferPointer) throws -> Int
+  /// The next block of the current entry's data; nil at its end. The bytes are
+  /// valid until the next call.
+  func readBlock() throws -> DataBlock?
   /// Reads what follows the archive's end (tar padding), so digest checks see it.
   func finish() throws
 }

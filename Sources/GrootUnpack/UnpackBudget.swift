@@ -8,7 +8,7 @@ public final class UnpackBudget: @unchecked Sendable {
   private let lock = NSLock()
   public let exceeded: UnpackError
 
-  public init(bytes: Int64, exceeded: UnpackError) {
+  public init(bytes: Int64, exceeded: UnpackError = .quotaExceeded) {
     self.remaining = bytes
     self.exceeded = exceeded
   }

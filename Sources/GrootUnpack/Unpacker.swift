@@ -18,17 +18,34 @@ public struct UnpackOptions: Sendable {
   public var baseDirectory: [String]
   /// File bytes the unpack may write, shared with the other layers of the pull.
   public var budget: UnpackBudget?
+  /// What this layer alone may write.
+  public var limits: LayerLimits
 
   public init(
     whiteouts: WhiteoutMode = .overlay, uidMappings: [IDMapping] = [], gidMappings: [IDMapping] = [],
-    lowerLayers: [String] = [], baseDirectory: [String] = [], budget: UnpackBudget? = nil
+    lowerLayers: [String] = [], baseDirectory: [String] = [], budget: UnpackBudget? = nil,
+    limits: LayerLimits = LayerLimits()
   ) {
+    self.limits = limits
     self.whiteouts = whiteouts
     self.uidMappings = uidMappings
     self.gidMappings = gidMappings
     self.lowerLayers = lowerLayers
     self.baseDirectory = baseDirectory
     self.budget = budget
+  }
+}
+
+/// What one layer may write, so no layer can fill the disk: file data bytes (a
+/// sparse file's real size counts in full against it too, though its holes take
+/// no space) and entries.
+public struct LayerLimits: Sendable {
+  public var bytes: Int64
+  public var entries: Int
+
+  public init(bytes: Int64 = .max, entries: Int = .max) {
+    self.bytes = bytes
+    self.entries = entries
   }
 }
 
@@ -52,7 +69,6 @@ public final class Unpacker {
   private let rootFD: Int32
   private let lowerFDs: [Int32]
   private let options: UnpackOptions
-  private let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 256 * 1024, alignment: 16)
   /// Directory mtimes are set last: creating entries inside would change them.
   private var directoryTimes: [(path: String, time: (seconds: Int, nanoseconds: Int))] = []
   /// For `.wh..wh..opq` in delete mode: what this layer itself made survives.
@@ -61,6 +77,10 @@ public final class Unpacker {
   /// The parent opened for the previous entry; dropped whenever anything that
   /// could change path resolution happens.
   private var cachedParent: (path: [String], fd: Int32)?
+  /// Data bytes written so far (holes of sparse files not counted).
+  private var dataBytes: Int64 = 0
+  /// Data bytes of the last regular file written.
+  private var writtenBytes: Int64 = 0
 
   public init(into root: String, options: UnpackOptions = UnpackOptions()) throws {
     self.root = root
@@ -76,15 +96,17 @@ public final class Unpacker {
     dropCachedParent()
     close(rootFD)
     for fd in lowerFDs { close(fd) }
-    buffer.deallocate()
   }
 
   public func unpack(_ reader: LayerEntryReader) throws -> UnpackSummary {
     var summary = UnpackSummary()
     while let entry = try reader.next() {
+      guard summary.entries < options.limits.entries else {
+        throw UnpackError.layerTooLarge("more than \(options.limits.entries) entries")
+      }
       try apply(entry, from: reader)
       summary.entries += 1
-      if entry.kind == .regular { summary.bytes += entry.size }
+      if entry.kind == .regular { summary.bytes += writtenBytes }
     }
     try reader.finish()
     try applyDirectoryTimes()
@@ -143,31 +165,50 @@ public final class Unpacker {
     }
   }
 
+  /// Writes a regular file block by block: a sparse file's holes are left as
+  /// holes (skipped, and the file extended to its size), never written as zeros.
   private func writeFile(
     _ entry: LayerEntry, parentFD: Int32, name: String, path: EntryPath, reader: LayerEntryReader
   ) throws {
+    guard entry.size <= options.limits.bytes - dataBytes else {
+      throw UnpackError.layerTooLarge(
+        "entry '\(UnpackError.short(path.relative))' (\(entry.size) bytes) takes it to more than \(options.limits.bytes) bytes"
+      )
+    }
     let fd = openat(parentFD, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
     guard fd >= 0 else { throw systemError(path, "create") }
     defer { close(fd) }
+    var end: Int64 = 0
     var written: Int64 = 0
-    while true {
-      let count = try reader.readData(into: buffer)
-      if count == 0 { break }
-      try options.budget?.consume(count)
-      var offset = 0
-      while offset < count {
-        let n = write(fd, buffer.baseAddress! + offset, count - offset)
+    while let block = try reader.readBlock() {
+      let count = Int64(block.bytes.count)
+      guard block.offset >= end, count <= entry.size - block.offset else {
+        throw UnpackError.invalidEntry(
+          entry: path.relative, reason: "data at \(block.offset)+\(count) outside its \(entry.size) bytes")
+      }
+      guard count <= options.limits.bytes - dataBytes else {
+        throw UnpackError.layerTooLarge("more than \(options.limits.bytes) bytes of files")
+      }
+      try options.budget?.consume(block.bytes.count)
+      dataBytes += count
+      var done = 0
+      while done < block.bytes.count {
+        let n = pwrite(fd, block.bytes.baseAddress! + done, block.bytes.count - done, off_t(block.offset) + off_t(done))
         if n < 0 {
           if errno == EINTR { continue }
           throw systemError(path, "write")
         }
-        offset += n
+        done += n
       }
-      written += Int64(count)
+      end = block.offset + count
+      written += count
     }
-    guard written == entry.size else {
+    if entry.isSparse {
+      guard ftruncate(fd, off_t(entry.size)) == 0 else { throw systemError(path, "truncate") }
+    } else if written != entry.size {
       throw UnpackError.invalidEntry(entry: path.relative, reason: "holds \(written) bytes, header says \(entry.size)")
     }
+    writtenBytes = written
     try setAttributes(fd: fd, entry: entry, display: path.relative)
     var times = [timespec(entry.modificationTime), timespec(entry.modificationTime)]
     futimens(fd, &times)

@@ -132,3 +132,89 @@ struct HostileLayerTests {
     #expect(!attrs.contains("overlay.redirect"))
   }
 }
+
+/// Layers that would fill the disk, and commands killed half-way.
+@Suite("Disk-filling layers")
+struct DiskFillingLayerTests {
+  /// Bytes in use on the store's own file system (a backing store: no other test writes there).
+  static func used(_ store: TestStore) -> Int64 {
+    var info = statvfs()
+    statvfs(store.path, &info)
+    return Int64(info.f_blocks - info.f_bfree) * Int64(info.f_frsize)
+  }
+
+  @Test(
+    "sparse bombs fail at once, having written nothing",
+    arguments: [("pax 1.0", "none"), ("pax 0.0", "gzip"), ("pax 0.1", "gzip")])
+  func sparseBombs(format: String, compression: String) throws {
+    let store = try TestStore(backingBytes: 300_000_000)
+    let tar: TarWriter
+    switch format {
+    case "pax 1.0": tar = HostileLayers.sparse10Bomb()
+    case "pax 0.0": tar = HostileLayers.sparse0Bomb(minor: 0)
+    default: tar = HostileLayers.sparse0Bomb(minor: 1)
+    }
+    var builder = try LayoutBuilder(path: store.base + "/bomb")
+    try builder.addLayer(tar: tar.archive(), compression: compression)
+    try builder.finish()
+    let before = (used: Self.used(store), snapshot: try store.snapshot())
+    let started = Date()
+    let outcome = try store.groot("create", "oci://\(builder.path)", "bomb")
+    #expect(Date().timeIntervalSince(started) < 1, "\(format) took \(Date().timeIntervalSince(started)) s")
+    #expect(outcome.status == 1)
+    #expect(outcome.stdoutLines.count == 1 && outcome.stdout.contains("too large"), "\(outcome.stdout)")
+    #expect(try store.snapshot() == before.snapshot)
+    #expect(Self.used(store) - before.used < 4 << 20)
+    let event = try RegistryTests.lastEvent(store)
+    #expect(event.errorKind == "layer_too_large")
+  }
+
+  @Test("a real sparse file keeps its holes; a 256 MiB file of zeros still unpacks")
+  func legitimateLayers() throws {
+    let store = try TestStore(backingBytes: 700_000_000)
+    var builder = try LayoutBuilder(path: store.base + "/legit")
+    let size = 200 << 20
+    try builder.addLayer(
+      tar: HostileLayers.sparseFile(name: "disk.img", size: size, offset: 100 << 20, data: Array("middle".utf8))
+        .archive())
+    var zeros = TarWriter()
+    zeros.file("zeros", bytes: [UInt8](repeating: 0, count: 256 << 20))
+    try builder.addLayer(tar: zeros.archive(), compression: "gzip")
+    try builder.finish()
+    _ = try store.create("oci://\(builder.path)", "legit")
+    let rootfs = store.rootfs("legit")
+    var st = stat()
+    #expect(lstat(rootfs + "/disk.img", &st) == 0 && st.st_size == size)
+    #expect(Int(st.st_blocks) * 512 < 1 << 20, "a sparse file takes \(st.st_blocks * 512) bytes")
+    let middle = try sh("dd if=\(rootfs)/disk.img bs=1 skip=\(100 << 20) count=6 2>/dev/null").stdout
+    #expect(middle == "middle")
+    #expect(lstat(rootfs + "/zeros", &st) == 0 && st.st_size == 256 << 20)
+  }
+
+  @Test("a layer past create.max_layer_bytes or max_layer_entries fails, naming the limit")
+  func configuredLimits() throws {
+    let store = try TestStore()
+    var tar = TarWriter()
+    for index in 0..<50 { tar.file("f\(index)", String(repeating: "x", count: 1000)) }
+    let image = try layout(in: store.base, tar: tar)
+    for (key, value, text) in [
+      ("max_layer_bytes", 10_000, "more than 10000 bytes"), ("max_layer_entries", 20, "more than 20 entries"),
+    ] {
+      let config = store.base + "/\(key).yml"
+      try "store: \(store.path)\ncreate:\n  \(key): \(value)\n".write(toFile: config, atomically: true, encoding: .utf8)
+      try CommandTests.expectCleanFailure(store, ["--config", config, "create", "oci://\(image)", "x"], mentioning: text)
+    }
+  }
+
+  @Test("a GNU long-name chain is reported in one short line")
+  func longNames() throws {
+    let store = try TestStore()
+    var tar = HostileLayers.longNameChain()
+    tar.file("x/y", "")
+    var builder = try LayoutBuilder(path: store.base + "/long")
+    try builder.addLayer(tar: tar.archive())
+    try builder.finish()
+    let outcome = try store.groot("create", "oci://\(builder.path)", "long")
+    #expect(outcome.stdoutLines.count == 1 && outcome.stdout.count < 400, "\(outcome.stdout.count) characters")
+  }
+}
