@@ -11,6 +11,7 @@ public enum CoreError: Error, CustomStringConvertible, Equatable {
   case foreignMounts([String])
   case inconsistent(count: Int, repairable: Bool)
   case noStore(String)
+  case imageOverlapsStore(image: String, store: String)
   case layersExceedQuota(total: Int64, limit: Int64)
 
   public var description: String {
@@ -27,6 +28,8 @@ public enum CoreError: Error, CustomStringConvertible, Equatable {
       return "store has \(count) problem\(count == 1 ? "" : "s")"
         + (repairable ? ": run 'groot check --repair'" : " that need an operator")
     case .noStore(let path): return "no store found at \(path)"
+    case .imageOverlapsStore(let image, let store):
+      return "image \(image) and store \(store) overlap: a root filesystem cannot be the store, lie in it or hold it"
     case .layersExceedQuota(let total, let limit): return "layers exceed disk quota \(total)/\(limit) bytes"
     case .foreignMounts(let paths):
       return "refusing to delete the store: file systems are mounted in it (\(paths.joined(separator: ", ")))"

@@ -37,13 +37,14 @@ public enum ErrorKind {
       case .imagesStillMounted, .foreignMounts: return "store_busy"
       case .inconsistent: return "store_inconsistent"
       case .noStore: return "store_not_initialized"
+      case .imageOverlapsStore: return "invalid_argument"
       case .layersExceedQuota: return "quota_exceeded"
       }
     case let error as StoreError:
       switch error {
       case .imageExists: return "image_exists"
       case .imageNotFound: return "image_not_found"
-      case .notInitialized, .backingStoreNotMounted, .grootfsStore: return "store_not_initialized"
+      case .notInitialized, .backingStoreNotMounted, .grootfsStore, .beingDeleted: return "store_not_initialized"
       case .initNeedsRoot, .mappingsMismatch, .notAStore, .imageIDHasSlash: return "invalid_argument"
       case .lockTimeout: return "lock_timeout"
       case .invalidImageID, .notAnImagePath, .driverMismatch: return "invalid_argument"

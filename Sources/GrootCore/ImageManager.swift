@@ -82,88 +82,40 @@ public struct ImageManager {
     return try Store.open(at: settings.storePath).capacity()
   }
 
-  /// Unmounts the images and removes the store, with its backing file. Only a
-  /// store groot made (or GrootFS made) is removed: any other path is refused and
-  /// left as it is. Mounted images make it refuse unless `force` (GrootFS always
-  /// unmounts them; a busy one still fails).
-  public func deleteStore(force: Bool) throws {
-    let path = settings.storePath
-    guard let st = try FileSystem.lstatIfPresent(path) else {
-      logger.info("store not found", metadata: ["store": "\(path)"])
-      return
-    }
-    guard (st.st_mode & S_IFMT) == S_IFDIR else { throw StoreError.notAStore(path, reason: "not a directory") }
-    if Store.isGrootFSStore(path) {
-      try deleteGrootFSStore()
-      return
-    }
-    guard FileSystem.exists(path.appending(path: "store.json")) else {
-      if try FileSystem.exists(BackingStore.file(for: path)) && !MountTable.isMountPoint(path) {
-        throw StoreError.backingStoreNotMounted(path)
-      }
-      throw StoreError.notAStore(path, reason: "no store.json")
-    }
-    let store = try Store.open(at: path)
-    let backing = store.configuration.backingStore
-    let lock = try store.lockStore(.exclusive, timeout: settings.lockTimeout)
-    try store.recover()
-    let driver = try ImageDrivers.driver(named: store.configuration.driver)
-    let mounted = try Set(MountTable.mounts(under: store.imagesPath).map(\.mountPoint))
-    let mountedImages = try store.imageIDs().filter { mounted.contains(store.imagePaths($0).rootfs) }
-    if !mountedImages.isEmpty && !force {
-      throw CoreError.imagesStillMounted(mountedImages.map(\.value))
-    }
-    for id in mountedImages {
-      try driver.unmount(store.imagePaths(id), id: id)
-    }
-    let others = try MountTable.mounts(under: path).map(\.mountPoint).filter { $0 != path || backing == nil }
-    guard others.isEmpty else { throw CoreError.foreignMounts(others) }
-    if let backing {
-      lock.release()
-      try BackingStore.detach(store: path, info: backing)
-    }
-    try FileSystem.removeTree(path)
-    withExtendedLifetime(lock) {}
-    logger.info("store deleted", metadata: ["store": "\(path)"])
-  }
-
-  /// A GrootFS store: its images' rootfs mounts and backing store unmounted,
-  /// then removed, so an operator can move a host from GrootFS to groot.
-  private func deleteGrootFSStore() throws {
-    let path = settings.storePath
-    for mount in try MountTable.mounts(under: path.appending(path: "images")).reversed() {
-      guard umount2(mount.mountPoint, 0) == 0 else {
-        throw DriverError.unmountFailed(target: mount.mountPoint, errno: errno)
-      }
-    }
-    if try MountTable.isMountPoint(path) {
-      guard umount2(path, 0) == 0 else { throw DriverError.unmountFailed(target: path, errno: errno) }
-    }
-    let others = try MountTable.mounts(under: path).map(\.mountPoint)
-    guard others.isEmpty else { throw CoreError.foreignMounts(others) }
-    try FileSystem.removeTree(path)
-    if unlink(BackingStore.file(for: path)) != 0 && errno != ENOENT {
-      throw SystemError("unlink", BackingStore.file(for: path))
-    }
-    logger.info("grootfs store deleted", metadata: ["store": "\(path)"])
-  }
-
   /// Opens the store for a command that changes it: shared store lock, then
-  /// recovery of what killed processes left.
+  /// recovery of what killed processes left: moved aside at once, and removed by
+  /// a process of its own, so this command's work is not delayed by it.
   private func openForWork() throws -> (Store, FileLock) {
     let store = try Store.open(at: settings.storePath)
-    let lock = try store.lockStore(.shared, timeout: settings.lockTimeout)
-    for path in try store.recover() {
-      logger.info("removed work left by a killed groot process", metadata: ["path": "\(path)"])
+    let storeDriver = try ImageDrivers.driver(named: store.configuration.driver).name
+    if settings.driverGiven, try ImageDrivers.driver(named: settings.driver).name != storeDriver {
+      throw StoreError.driverMismatch(store: store.path, existing: storeDriver, requested: settings.driver)
     }
+    let lock = try store.lockStore(.shared, timeout: settings.lockTimeout)
+    let recovered = try store.recover()
+    for path in recovered {
+      logger.info("moved aside work left by a killed groot process", metadata: ["path": "\(path)"])
+    }
+    if !recovered.isEmpty { startInBackground(["empty-trash"], log: settings.logFile) }
     return (store, lock)
   }
 
   public func clean() throws -> CleanReport {
     let (store, lock) = try openForWork()
     defer { withExtendedLifetime(lock) {} }
+    try store.emptyTrash()
     return try Cleaner(store: store, logger: logger).clean(
       thresholdBytes: settings.clean.thresholdBytes, ignoredSources: Set(settings.clean.ignoredImages))
+  }
+
+  /// `empty-trash`: removes what recovery moved aside (started by the command
+  /// that moved it).
+  public func emptyTrash() throws {
+    let store = try Store.open(at: settings.storePath)
+    let lock = try store.lockStore(.shared, timeout: settings.lockTimeout)
+    defer { withExtendedLifetime(lock) {} }
+    let removed = try store.emptyTrash()
+    logger.info("trash emptied", metadata: ["entries": "\(removed)"])
   }
 
   // MARK: - Images
@@ -183,6 +135,7 @@ public struct ImageManager {
       ? DiskLimit(bytes: options.diskLimitBytes, excludeImage: options.excludeImageFromQuota) : nil
     try driver.checkLimit(limit, store: store)
     let reference = try ImageReference(parsing: image)
+    if case .localPath(let path) = reference { try Self.checkOutside(store, path) }
     let progress = PullProgress()
     var sourceOptions = options.sources
     // Counted only for the progress line: otherwise the blob path stays bare.
@@ -254,6 +207,15 @@ public struct ImageManager {
       imageConfig: resolved.configBytes)
   }
 
+  /// A root filesystem that is the store, lies in it or holds it would be copied
+  /// into itself.
+  static func checkOutside(_ store: Store, _ path: String) throws {
+    guard let image = FileSystem.realPath(path), let storePath = FileSystem.realPath(store.path) else { return }
+    if image == storePath || image.hasPrefix(storePath + "/") || storePath.hasPrefix(image == "/" ? "/" : image + "/") {
+      throw CoreError.imageOverlapsStore(image: path, store: store.path)
+    }
+  }
+
   /// GrootFS refuses, before fetching anything, an image whose compressed layers
   /// alone pass a limit that counts them.
   static func checkCompressedSize(_ image: ResolvedImage, against limit: DiskLimit?) throws {
@@ -265,15 +227,21 @@ public struct ImageManager {
   /// Starts `groot clean` in the background with this command's store, config
   /// and threshold, logging to create.clean_log_file (else the log file).
   private func startClean() {
+    startInBackground(
+      ["clean", "--threshold-bytes", "\(settings.clean.thresholdBytes)"], log: settings.create.cleanLogFile ?? settings.logFile)
+  }
+
+  /// Starts `groot COMMAND…` on this store, with this config, detached: it
+  /// outlives this process and holds none of its pipes.
+  private func startInBackground(_ command: [String], log: String?) {
     var arguments = ["--store", settings.storePath, "--log-level", settings.logLevel.rawValue]
     if let config = settings.configPath { arguments = ["--config", config] + arguments }
-    if let log = settings.create.cleanLogFile ?? settings.logFile { arguments += ["--log-file", log] }
-    arguments += ["clean", "--threshold-bytes", "\(settings.clean.thresholdBytes)"]
+    if let log { arguments += ["--log-file", log] }
     do {
-      try Subprocess.startDetached("/proc/self/exe", arguments, log: settings.create.cleanLogFile)
-      logger.info("clean started", metadata: ["threshold_bytes": "\(settings.clean.thresholdBytes)"])
+      try Subprocess.startDetached("/proc/self/exe", arguments + command, log: log)
+      logger.info("started in the background", metadata: ["command": "\(command.joined(separator: " "))"])
     } catch {
-      logger.error("cannot start clean", metadata: ["error": "\(error)"])
+      logger.error("cannot start in the background", metadata: ["command": "\(command[0])", "error": "\(error)"])
     }
   }
 
@@ -298,10 +266,9 @@ public struct ImageManager {
       }
     }
     defer { withExtendedLifetime(lock) {} }
-    guard store.hasImage(id) else { return .skipped(reason: StoreError.imageNotFound(id.value).description) }
-    let paths = store.imagePaths(id)
-    try ImageDrivers.driver(named: store.configuration.driver).unmount(paths, id: id)
-    try store.discard(paths.root)
+    guard try store.withdrawImage(id, driver: ImageDrivers.driver(named: store.configuration.driver)) else {
+      return .skipped(reason: StoreError.imageNotFound(id.value).description)
+    }
     logger.info("image deleted", metadata: ["id": "\(id)"])
     return .deleted(id.value)
   }

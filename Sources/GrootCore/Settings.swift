@@ -1,4 +1,5 @@
 import Foundation
+import GrootDriver
 import GrootIO
 import GrootSource
 import GrootStore
@@ -11,6 +12,8 @@ public struct Settings: Sendable {
   /// The config file, for the clean a create starts to read too.
   public var configPath: String?
   public var driver: String = "overlay"
+  /// Whether a flag or the config named the driver (else the store's is used).
+  public var driverGiven = false
   public var logLevel: LogLevel = .fatal
   public var logFile: String?
   public var logTimestampFormat: LogTimestampFormat = .rfc3339
@@ -58,7 +61,10 @@ public struct Settings: Sendable {
     guard store.hasPrefix("/") else { throw CoreError.invalidFlag("store '\(store)' must be an absolute path") }
     storePath = Paths.absolute(store)
     configPath = flags.configPath.map(Paths.absolute)
-    driver = (flags.driver ?? file.driver).nonEmpty ?? "overlay"
+    let namedDriver = (flags.driver ?? file.driver).nonEmpty
+    driver = namedDriver ?? "overlay"
+    driverGiven = namedDriver != nil
+    _ = try ImageDrivers.driver(named: driver)
     logFile = (flags.logFile ?? file.logFile).nonEmpty
     logLevel = try LogLevel(parsing: flags.logLevel ?? file.logLevel, logFile: logFile)
     logTimestampFormat = try LogTimestampFormat(parsing: file.logTimestampFormat)

@@ -37,6 +37,7 @@ struct StoreChecker {
   private func checkWorkDirectories(_ report: inout CheckReport) throws {
     if repair {
       for path in try store.recover() { record("left-over work \(path) removed", repaired: true, &report) }
+      try store.emptyTrash()
       return
     }
     for name in (try? FileManager.default.contentsOfDirectory(atPath: store.temporaryPath)) ?? [] {

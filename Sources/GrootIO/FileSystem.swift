@@ -16,6 +16,13 @@ public enum FileSystem {
     throw SystemError("lstat", path)
   }
 
+  /// realpath(3): absolute, symlinks resolved; nil if it cannot be resolved.
+  public static func realPath(_ path: String) -> String? {
+    guard let resolved = realpath(path, nil) else { return nil }
+    defer { free(resolved) }
+    return String(cString: resolved)
+  }
+
   /// The size of the file at `path`, symlinks followed.
   public static func size(following path: String) throws -> Int64 {
     var st = stat()
@@ -142,6 +149,20 @@ public enum FileSystem {
     if unlinkat(parentFD, name, AT_REMOVEDIR) != 0 && errno != ENOENT {
       throw SystemError("rmdir", displayPath)
     }
+  }
+
+  /// The names in a directory (not `.` and `..`), unsorted; a failure is a SystemError.
+  public static func listDirectory(_ path: String) throws -> [String] {
+    guard let directory = opendir(path) else { throw SystemError("opendir", path) }
+    defer { closedir(directory) }
+    var names: [String] = []
+    while let entry = readdir(directory) {
+      let name = withUnsafePointer(to: entry.pointee.d_name) {
+        $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
+      }
+      if name != "." && name != ".." { names.append(name) }
+    }
+    return names
   }
 
   /// Bytes the tree at `path` occupies on disk (allocated blocks), counting each

@@ -107,7 +107,7 @@ extension Store {
 
   /// Ids of the images in the store, sorted.
   public func imageIDs() throws -> [ImageID] {
-    try FileManager.default.contentsOfDirectory(atPath: imagesPath).sorted().compactMap { try? ImageID($0) }
+    try FileSystem.listDirectory(imagesPath).sorted().compactMap { try? ImageID($0) }
   }
 }
 

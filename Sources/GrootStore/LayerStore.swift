@@ -105,7 +105,7 @@ extension Store {
 
   /// Ids of all published layers.
   public func layerIDs() throws -> [Digest] {
-    try FileManager.default.contentsOfDirectory(atPath: layersPath).compactMap { try? Digest(hex: $0) }
+    try FileSystem.listDirectory(layersPath).compactMap { try? Digest(hex: $0) }
   }
 }
 

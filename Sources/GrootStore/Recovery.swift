@@ -6,25 +6,51 @@ import GrootIO
 #endif
 
 extension Store {
-  /// Finishes or undoes what killed groot processes left in tmp/: half-unpacked
-  /// layers, prepared or mounted images that were never published, half-deleted
-  /// images and layers. A directory still locked belongs to a live process and
-  /// is left alone. Returns what was removed.
+  public var trashPath: String { path.appending(path: "trash") }
+
+  /// Undoes what killed groot processes left in tmp/: half-unpacked layers,
+  /// prepared or mounted images that were never published, images half deleted.
+  /// A directory still locked belongs to a live process and is left alone. The
+  /// rest is unmounted and moved to trash/ at once, however large: a rename, so
+  /// the command that finds it is not delayed; `emptyTrash` removes it later.
+  /// Returns what was moved.
   @discardableResult
   public func recover() throws -> [String] {
-    var removed: [String] = []
+    var recovered: [String] = []
     let entries = (try? FileManager.default.contentsOfDirectory(atPath: temporaryPath)) ?? []
-    guard !entries.isEmpty else { return removed }
+    guard !entries.isEmpty else { return recovered }
+    try FileSystem.makeDirectory(trashPath, mode: 0o700)
     for name in entries.sorted() {
       let entry = temporaryPath.appending(path: name)
       guard let lock = try lockIfAbandoned(name) else { continue }
       for mount in try MountTable.mounts(under: entry).reversed() {
-        // Never published, so nothing outside groot knows the path.
+        // Never published (or no longer), so nothing outside groot knows the path.
         umount2(mount.mountPoint, Int32(MNT_DETACH))
       }
+      let trashed = trashPath.appending(path: name)
+      guard rename(entry, trashed) == 0 else { throw SystemError("rename", entry) }
+      withExtendedLifetime(lock) {}
+      recovered.append(entry)
+    }
+    return recovered
+  }
+
+  /// Whether trash/ holds anything to remove.
+  public var hasTrash: Bool {
+    !((try? FileManager.default.contentsOfDirectory(atPath: trashPath)) ?? []).isEmpty
+  }
+
+  /// Removes what recovery moved to trash/, each entry under its lock so two
+  /// processes never work on the same one. Returns the entries removed.
+  @discardableResult
+  public func emptyTrash() throws -> Int {
+    var removed = 0
+    for name in (try? FileManager.default.contentsOfDirectory(atPath: trashPath)) ?? [] {
+      let entry = trashPath.appending(path: name)
+      guard let lock = try FileLock.attempt(entry, .exclusive, create: false) else { continue }
       try FileSystem.removeTree(entry)
       withExtendedLifetime(lock) {}
-      removed.append(entry)
+      removed += 1
     }
     return removed
   }

@@ -15,6 +15,7 @@ import GrootOCI
 /// STORE/l/                 short links to layer diffs (overlay's option fits a page)
 /// STORE/empty/             lower dir for images with no layers
 /// STORE/tmp/               in-flight work, renamed into place when whole
+/// STORE/trash/             what killed processes left, moved aside, removed later
 /// STORE/locks/             lock files
 /// ```
 /// Everything appears by rename(2) of a finished directory: a layer or image is
@@ -70,15 +71,40 @@ public final class Store {
     return store
   }
 
-  /// Opens an initialized store.
-  public static func open(at path: String) throws -> Store {
+  /// Opens an initialized store. One a delete-store began is refused, unless
+  /// `deleting` (delete-store itself, to finish).
+  public static func open(at path: String, deleting: Bool = false) throws -> Store {
     let configPath = path.appending(path: configName)
     guard FileSystem.exists(configPath) else {
       try checkNotGrootFS(path)
+      if FileSystem.exists(path.appending(path: deletingMarker)) { throw StoreError.beingDeleted(path) }
       if FileSystem.exists(path + ".backing-store") { throw StoreError.backingStoreNotMounted(path) }
       throw StoreError.notInitialized(path)
     }
+    if !deleting && FileSystem.exists(path.appending(path: deletingMarker)) { throw StoreError.beingDeleted(path) }
     return Store(path: path, configuration: try readMetadata(StoreConfiguration.self, at: configPath))
+  }
+
+  /// Written first by delete-store: the store is no longer used, only deleted.
+  static let deletingMarker = "deleting"
+
+  /// Whether `path` is a store groot made (or one it was deleting).
+  public static func isGrootStore(_ path: String) -> Bool {
+    FileSystem.exists(path.appending(path: configName)) || FileSystem.exists(path.appending(path: deletingMarker))
+  }
+
+  public func markDeleting() throws {
+    try FileSystem.writeAtomically([], to: path.appending(path: Self.deletingMarker))
+  }
+
+  /// Removes everything in the store but the files that make it one, which go
+  /// last: a delete-store killed half-way leaves a store delete-store recognises.
+  public func removeContents() throws {
+    let keep = [Self.configName, Self.deletingMarker]
+    for name in try FileSystem.listDirectory(path) where !keep.contains(name) {
+      try FileSystem.removeTree(path.appending(path: name))
+    }
+    unlink(path.appending(path: Self.configName))
   }
 
   /// The directories by which a GrootFS store is known (its store.go).
@@ -107,7 +133,7 @@ public final class Store {
   private func makeLayout() throws {
     let owner = configuration.owner
     try FileSystem.setOwner(path, uid: owner.uid, gid: owner.gid, mode: 0o700)
-    for directory in [layersPath, imagesPath, temporaryPath, locksPath, linksPath, emptyLayerPath] {
+    for directory in [layersPath, imagesPath, temporaryPath, locksPath, linksPath, emptyLayerPath, trashPath] {
       try FileSystem.makeDirectory(directory, mode: 0o755)
       try FileSystem.setOwner(directory, uid: owner.uid, gid: owner.gid, mode: 0o755)
     }

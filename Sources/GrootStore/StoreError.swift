@@ -5,6 +5,7 @@ public enum StoreError: Error, CustomStringConvertible, Equatable {
   case initNeedsRoot(String)
   case mappingsMismatch(kind: String)
   case notAStore(String, reason: String)
+  case beingDeleted(String)
   case driverMismatch(store: String, existing: String, requested: String)
   case unreadableMetadata(String, reason: String)
   case invalidImageID(String)
@@ -27,6 +28,8 @@ public enum StoreError: Error, CustomStringConvertible, Equatable {
       return "store \(path) can only be initialized by Root user"
     case .mappingsMismatch(let kind):
       return "provided \(kind) mappings do not match those already configured in the store"
+    case .beingDeleted(let path):
+      return "store \(path) is being deleted (a delete-store did not finish): run 'groot --store \(path) delete-store' again"
     case .notAStore(let path, let reason):
       return "refusing to delete \(path): it is not a groot store (\(reason)); groot deletes only stores it made"
     case .driverMismatch(let store, let existing, let requested):

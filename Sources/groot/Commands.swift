@@ -251,3 +251,15 @@ struct GenerateVolumeSizeMetadata: ParsableCommand {
     try global.manager("generate-volume-size-metadata").generateVolumeSizeMetadata()
   }
 }
+
+struct EmptyTrash: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "empty-trash", abstract: "Remove what killed commands left (started in the background).",
+    shouldDisplay: false)
+
+  @OptionGroup var global: GlobalOptions
+
+  func run() throws {
+    try global.manager("empty-trash").emptyTrash()
+  }
+}

@@ -8,7 +8,7 @@ struct Groot: ParsableCommand {
     version: "groot version \(GrootVersion.current)",
     subcommands: [
       InitStore.self, Create.self, Delete.self, List.self, Stats.self, Clean.self, Check.self, Capacity.self,
-      DeleteStore.self, GenerateVolumeSizeMetadata.self,
+      DeleteStore.self, GenerateVolumeSizeMetadata.self, EmptyTrash.self,
     ])
 }
 

@@ -9,8 +9,10 @@ import GrootCore
 let recorder = EventRecorder.shared  // the clock starts here
 do {
   let commands = Set(Groot.configuration.subcommands.map { $0._commandName })
+  ArgumentOrder.visibleCommands = Groot.configuration.subcommands.filter { $0.configuration.shouldDisplay }
+    .map { $0._commandName }
   var command = try Groot.parseAsRoot(
-    ArgumentOrder.commandFirst(Array(CommandLine.arguments.dropFirst()), commands: commands))
+    try ArgumentOrder.commandFirst(Array(CommandLine.arguments.dropFirst()), commands: commands))
   recorder.operation = type(of: command)._commandName
   do {
     try command.run()
@@ -25,7 +27,8 @@ do {
     exit(0)
   }
   if let exit = error as? ExitCode { Foundation.exit(exit.rawValue) }
-  let message = Groot.message(for: error).split(separator: "\n").first.map(String.init) ?? "\(error)"
+  let text = error is UnknownCommand ? "\(error)" : Groot.message(for: error)
+  let message = text.split(separator: "\n").first.map(String.init) ?? "\(error)"
   GrootLogging.logger?.error("command failed", metadata: ["error": "\(message)"])
   print(message)  // after whatever the command printed before it failed
   exit(1)

@@ -294,3 +294,79 @@ struct CommandTests {
     #expect(try store.mountPoints().isEmpty)
   }
 }
+
+/// What an operator gets wrong: each is one line naming the input and what is allowed.
+@Suite("Operator mistakes")
+struct OperatorMistakeTests {
+  @Test("mistakes on the command line and in the config")
+  func mistakes() throws {
+    let store = try TestStore()
+    let oneWord = store.base + "/one-word.yml"
+    try "store".write(toFile: oneWord, atomically: true, encoding: .utf8)
+    for (arguments, text) in [
+      (["bogus-command"], "unknown command 'bogus-command': use one of init-store, create"),
+      (["--driver", "zfs", "list"], "unknown driver 'zfs': use overlay or btrfs"),
+      (["--driver", "btrfs", "create", Project.reference(.empty), "x"], "initialized for the overlay driver, not btrfs"),
+      (["--lock-timeout", "-1", "list"], "--lock-timeout cannot be negative"),
+      (["create", "--disk-limit-size-bytes", "-1", Project.reference(.empty), "x"], "disk limit cannot be negative"),
+      (["init-store", "--store-size-bytes", "-5"], "store size cannot be negative"),
+      (["--log-file", store.base, "list"], "cannot open log file \(store.base): Is a directory"),
+      (["--config", oneWord, "list"], "expected keys such as 'store:' at the top level"),
+      (["create", store.path, "self"], "overlap: a root filesystem cannot be the store"),
+      (["create", store.base, "parent"], "overlap: a root filesystem cannot be the store"),
+    ] {
+      try CommandTests.expectCleanFailure(store, arguments, mentioning: text)
+    }
+    let relative = try run(Project.grootBinary, ["--store", "relative/store", "list"], cwd: store.base)
+    #expect(relative.status == 1 && relative.stdout == "store 'relative/store' must be an absolute path\n")
+    #expect(!fileExists(store.base + "/relative"))
+  }
+
+  @Test("descriptors that declare negative or absurd sizes are refused by name")
+  func absurdSizes() throws {
+    let store = try TestStore()
+    for size in ["-1", "9999999999999999"] {
+      var builder = try LayoutBuilder(path: store.base + "/size\(size)")
+      var tar = TarWriter()
+      tar.file("a", "1")
+      try builder.addLayer(tar: tar.archive())
+      let digest = try builder.finish()
+      let manifestPath = builder.path + "/blobs/sha256/" + digest.hex
+      let manifest = try String(contentsOfFile: manifestPath, encoding: .utf8)
+      let edited = manifest.replacingOccurrences(
+        of: #""size":\d+\}\]"#, with: "\"size\":\(size)}]", options: .regularExpression)
+      let newDigest = try builder.putBlob(Array(edited.utf8))
+      let index = try String(contentsOfFile: builder.path + "/index.json", encoding: .utf8)
+        .replacingOccurrences(of: digest.hex, with: newDigest.hex)
+        .replacingOccurrences(of: "\"size\":\(manifest.utf8.count)", with: "\"size\":\(edited.utf8.count)")
+      try index.write(toFile: builder.path + "/index.json", atomically: true, encoding: .utf8)
+      try CommandTests.expectCleanFailure(
+        store, ["create", "oci://\(builder.path)", "x"],
+        mentioning: size == "-1" ? "declares a negative size (-1)" : "more than the 1 TiB groot accepts")
+    }
+  }
+
+  @Test("a multi-platform index in an OCI layout resolves to linux/amd64")
+  func multiPlatformLayout() throws {
+    let store = try TestStore()
+    var entries: [[String: Any]] = []
+    let target = store.base + "/multi"
+    for architecture in ["arm64", "amd64", "s390x"] {
+      var builder = try LayoutBuilder(path: store.base + "/multi-\(architecture)")
+      var tar = TarWriter()
+      tar.file("arch", architecture)
+      try builder.addLayer(tar: tar.archive())
+      let digest = try builder.finish()
+      try sh("mkdir -p \(target)/blobs/sha256 && cp \(builder.path)/blobs/sha256/* \(target)/blobs/sha256/")
+      let size = try FileManager.default.attributesOfItem(atPath: "\(builder.path)/blobs/sha256/\(digest.hex)")[.size]!
+      entries.append([
+        "mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": "\(digest)", "size": size,
+        "platform": ["os": "linux", "architecture": architecture],
+      ])
+    }
+    let index = try JSONSerialization.data(withJSONObject: ["schemaVersion": 2, "manifests": entries])
+    try index.write(to: URL(fileURLWithPath: target + "/index.json"))
+    _ = try store.create("oci://\(target)", "multi")
+    #expect(try String(contentsOfFile: store.rootfs("multi") + "/arch", encoding: .utf8) == "amd64")
+  }
+}

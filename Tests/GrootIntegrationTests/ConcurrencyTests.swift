@@ -266,3 +266,97 @@ struct CleanTests {
     #expect(fileExists(store.rootfs("x") + "/bin/busybox"))
   }
 }
+
+/// Commands killed at every system call that changes the store (strace's fault
+/// injection): what is left is whole or gone, and the next command finishes the job.
+@Suite("Interrupted commands", .serialized)
+struct InterruptedCommandTests {
+  static let mutating = "flock,mkdir,rename,fsync,umount2,unlinkat,openat"
+
+  /// Runs groot under strace, killed at the `when`-th call of `syscalls`; true if it was killed.
+  static func killed(_ store: TestStore, _ arguments: [String], at syscalls: String, when: Int, path: String? = nil)
+    throws -> Bool
+  {
+    var strace = ["-f", "-qq", "-o", "/dev/null", "-e", "inject=\(syscalls):signal=KILL:when=\(when)"]
+    if let path { strace += ["-P", path] }
+    let outcome = try run("/usr/bin/strace", strace + [Project.grootBinary, "--store", store.path] + arguments)
+    return outcome.status != 0
+  }
+
+  /// The image is whole (listed, mounted, its files there) or gone (not listed).
+  static func expectWholeOrGone(_ store: TestStore, _ id: String, sourceLocation: SourceLocation = #_sourceLocation)
+    throws
+  {
+    let listed = try store.groot("list").stdout.contains("/images/\(id)\n")
+    if listed {
+      #expect(try store.mountPoints().contains(store.rootfs(id)), "\(id) listed, not mounted", sourceLocation: sourceLocation)
+      #expect(fileExists(store.rootfs(id) + "/bin/busybox"), "\(id) listed and empty", sourceLocation: sourceLocation)
+    }
+    #expect(fileExists(store.path + "/images/\(id)") == listed, sourceLocation: sourceLocation)
+  }
+
+  @Test("delete killed at each system call: the image is whole or gone, never listed and empty")
+  func deleteKilledEverywhere() throws {
+    let store = try TestStore()
+    var round = 0
+    var kills = 0
+    while true {
+      round += 1
+      let id = "d\(round)"
+      _ = try store.create(Project.reference(.busybox), id)
+      guard try Self.killed(store, ["delete", id], at: Self.mutating, when: round) else { break }
+      kills += 1
+      try Self.expectWholeOrGone(store, id)
+      // The next command finishes the job: a retry succeeds and the store is consistent.
+      #expect(try store.groot("delete", id).status == 0)
+      #expect(!fileExists(store.path + "/images/\(id)"))
+    }
+    // The issue's own reproduction: the second stat of the image's directory.
+    _ = try store.create(Project.reference(.busybox), "stat")
+    if try Self.killed(store, ["delete", "stat"], at: "newfstatat", when: 2, path: store.path + "/images/stat") {
+      try Self.expectWholeOrGone(store, "stat")
+    }
+    #expect(kills > 10, "only \(kills) kill points")
+    #expect(try store.mountPoints().allSatisfy { !$0.contains("/tmp/") })
+    let check = try store.groot("check")
+    #expect(check.status == 0, "\(check.stdout)")
+  }
+
+  @Test("delete-store killed at each system call: running it again removes the store")
+  func deleteStoreKilledEverywhere() throws {
+    var kills = 0
+    for when in 1...40 {
+      let store = try TestStore()
+      _ = try store.create(Project.reference(.busybox), "x")
+      let killed = try Self.killed(store, ["delete-store", "--force"], at: "unlinkat,umount2,rename", when: when)
+      if killed {
+        kills += 1
+        let again = try store.groot("delete-store", "--force")
+        #expect(again.status == 0, "kill at call \(when): \(again.stdout) \(again.stderr)")
+      }
+      #expect(!fileExists(store.path), "kill at call \(when)")
+      #expect(try store.mountPoints().isEmpty)
+      if !killed { break }
+    }
+    #expect(kills > 5)
+  }
+
+  @Test("a big left-over from a killed create does not delay the next command")
+  func leftOversMovedAside() throws {
+    let store = try TestStore()
+    // What a killed unpack leaves: a locked-then-abandoned work dir, here 20,000 files.
+    let abandoned = store.path + "/tmp/layer-1-abandoned"
+    try sh("mkdir -p \(abandoned)/diff && cd \(abandoned)/diff && seq 1 20000 | xargs touch")
+    let started = Date()
+    _ = try store.create(Project.reference(.empty), "after")
+    let took = Date().timeIntervalSince(started)
+    #expect(!fileExists(abandoned))
+    // Removed by a process of its own, soon after.
+    let deadline = Date().addingTimeInterval(30)
+    while try !FileManager.default.contentsOfDirectory(atPath: store.path + "/trash").isEmpty && Date() < deadline {
+      usleep(50_000)
+    }
+    #expect(try FileManager.default.contentsOfDirectory(atPath: store.path + "/trash").isEmpty)
+    print("create after a 20,000-file left-over took \(Int(took * 1000)) ms")
+  }
+}
