@@ -1,5 +1,11 @@
 // swift-tools-version:6.0
+import Foundation
 import PackageDescription
+
+/// scripts/fuzz builds with GROOT_FUZZ=1 (in its own .build-fuzz): the stages
+/// that read outside input get libFuzzer's coverage, and groot-fuzz its engine.
+let fuzzing = ProcessInfo.processInfo.environment["GROOT_FUZZ"] == "1"
+let fuzzCoverage: [SwiftSetting] = fuzzing ? [.unsafeFlags(["-sanitize=fuzzer"])] : []
 
 let package = Package(
   name: "groot",
@@ -30,12 +36,12 @@ let package = Package(
     .target(name: "CGrootSys"),
 
     // The way of the data: reference → source → fetch → unpack → store → driver → output.
-    .target(name: "GrootIO", dependencies: ["CGrootSys"]),
+    .target(name: "GrootIO", dependencies: ["CGrootSys"], swiftSettings: fuzzCoverage),
     .target(
       name: "GrootOCI",
-      dependencies: ["GrootIO", .product(name: "Crypto", package: "swift-crypto")]),
-    .target(name: "GrootReference", dependencies: ["GrootOCI"]),
-    .target(name: "GrootFetch", dependencies: ["GrootIO", "GrootOCI", "CZlib", "CZstd"]),
+      dependencies: ["GrootIO", .product(name: "Crypto", package: "swift-crypto")], swiftSettings: fuzzCoverage),
+    .target(name: "GrootReference", dependencies: ["GrootOCI"], swiftSettings: fuzzCoverage),
+    .target(name: "GrootFetch", dependencies: ["GrootIO", "GrootOCI", "CZlib", "CZstd"], swiftSettings: fuzzCoverage),
     .target(
       name: "GrootSource",
       dependencies: [
@@ -46,7 +52,7 @@ let package = Package(
         .product(name: "NIOPosix", package: "swift-nio"),
         .product(name: "NIOSSL", package: "swift-nio-ssl"),
       ]),
-    .target(name: "GrootUnpack", dependencies: ["GrootIO", "CArchive", "CGrootSys"]),
+    .target(name: "GrootUnpack", dependencies: ["GrootIO", "CArchive", "CGrootSys"], swiftSettings: fuzzCoverage),
     .target(name: "GrootStore", dependencies: ["GrootIO", "GrootOCI", "CGrootSys"]),
     .target(name: "GrootDriver", dependencies: ["GrootIO", "GrootStore", "GrootUnpack", "GrootOCI", "CGrootSys"]),
     .target(name: "GrootOutput", dependencies: ["GrootDriver"]),
@@ -82,6 +88,12 @@ let package = Package(
     .executableTarget(
       name: "groot-agent",
       dependencies: ["GrootAgent", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+    // Fuzz targets: a replay tool in a normal build, libFuzzer with GROOT_FUZZ=1 (scripts/fuzz).
+    .executableTarget(
+      name: "groot-fuzz",
+      dependencies: ["GrootIO", "GrootOCI", "GrootReference", "GrootFetch", "GrootUnpack", "GrootFixtures"],
+      swiftSettings: fuzzing ? [.define("GROOT_FUZZ"), .unsafeFlags(["-sanitize=fuzzer", "-parse-as-library"])] : [],
+      linkerSettings: fuzzing ? [.unsafeFlags(["-sanitize=fuzzer", "-use-ld=lld"])] : []),
     .executableTarget(
       name: "groot-bench",
       dependencies: [

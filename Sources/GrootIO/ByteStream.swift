@@ -43,3 +43,19 @@ public final class CountingStream: ByteStream {
     return count
   }
 }
+
+/// Bytes in memory as a ByteStream (fuzz inputs, small documents).
+public final class MemoryByteStream: ByteStream {
+  private let bytes: [UInt8]
+  private var offset = 0
+
+  public init(_ bytes: [UInt8]) { self.bytes = bytes }
+
+  public func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+    let count = min(buffer.count, bytes.count - offset)
+    guard count > 0 else { return 0 }
+    bytes.withUnsafeBytes { buffer.copyMemory(from: UnsafeRawBufferPointer(rebasing: $0[offset..<offset + count])) }
+    offset += count
+    return count
+  }
+}
