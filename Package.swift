@@ -40,7 +40,7 @@ let package = Package(
     .target(
       name: "GrootOCI",
       dependencies: ["GrootIO", .product(name: "Crypto", package: "swift-crypto")], swiftSettings: fuzzCoverage),
-    .target(name: "GrootReference", dependencies: ["GrootOCI"], swiftSettings: fuzzCoverage),
+    .target(name: "GrootReference", dependencies: ["GrootIO", "GrootOCI"], swiftSettings: fuzzCoverage),
     .target(name: "GrootFetch", dependencies: ["GrootIO", "GrootOCI", "CZlib", "CZstd"], swiftSettings: fuzzCoverage),
     .target(
       name: "GrootSource",
@@ -103,7 +103,10 @@ let package = Package(
 
     .testTarget(
       name: "GrootUnitTests",
-      dependencies: ["GrootOCI", "GrootReference", "GrootFetch", "GrootUnpack", "GrootCore", "GrootIO"]),
+      dependencies: [
+        "GrootOCI", "GrootReference", "GrootFetch", "GrootUnpack", "GrootCore", "GrootIO", "GrootStore", "GrootDriver",
+        "GrootSource", "GrootFixtures",
+      ]),
     .testTarget(
       name: "GrootIntegrationTests",
       dependencies: [

@@ -50,8 +50,14 @@ public struct AgentConfig: Decodable, Sendable {
   }
 }
 
-public enum AgentError: Error, CustomStringConvertible {
+public enum AgentError: ClassifiedError {
   case config(path: String, reason: String)
+
+  public var kind: ErrorKind? {
+    switch self {
+    case .config: return .invalidArgument
+    }
+  }
 
   public var description: String {
     switch self {

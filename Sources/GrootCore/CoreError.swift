@@ -1,18 +1,35 @@
+import GrootIO
 import GrootUnpack
 
 /// Failures of groot's own commands that are not a stage's.
-public enum CoreError: Error, CustomStringConvertible, Equatable {
+public enum CoreError: ClassifiedError, Equatable {
   case config(path: String, reason: String)
   case invalidFlag(String)
   case layer(name: String, cause: UnpackError)
   case baseDirectoryMissing(layer: String, directory: String)
-  case unsupported(String)
   case imagesStillMounted([String])
   case foreignMounts([String])
   case inconsistent(count: Int, repairable: Bool)
   case noStore(String)
   case imageOverlapsStore(image: String, store: String)
   case layersExceedQuota(total: Int64, limit: Int64)
+
+  public var kind: ErrorKind? {
+    switch self {
+    case .layer: return nil  // the unpack error inside says
+    case .baseDirectoryMissing: return .invalidLayer
+    case .config, .invalidFlag, .imageOverlapsStore: return .invalidArgument
+    case .imagesStillMounted, .foreignMounts: return .storeBusy
+    case .inconsistent: return .storeInconsistent
+    case .noStore: return .storeNotInitialized
+    case .layersExceedQuota: return .quotaExceeded
+    }
+  }
+
+  public var cause: (any Error)? {
+    if case .layer(_, let cause) = self { return cause }
+    return nil
+  }
 
   public var description: String {
     switch self {
@@ -21,7 +38,6 @@ public enum CoreError: Error, CustomStringConvertible, Equatable {
     case .layer(let name, let cause): return "cannot unpack \(name): \(cause)"
     case .baseDirectoryMissing(let layer, let directory):
       return "cannot unpack \(layer): base directory not found in parent layer: \(directory)"
-    case .unsupported(let what): return what
     case .imagesStillMounted(let ids):
       return "store still has mounted images (\(ids.joined(separator: ", "))): delete them first, or use --force"
     case .inconsistent(let count, let repairable):

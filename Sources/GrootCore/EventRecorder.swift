@@ -32,7 +32,7 @@ public final class EventRecorder: @unchecked Sendable {
       operation: operation, startNanoseconds: startNanoseconds, durationSeconds: monotonicSeconds() - startMonotonic,
       outcome: error == nil ? .success : .failure, store: store)
     if let error {
-      event.errorKind = ErrorKind.of(error)
+      event.errorKind = ErrorKind.of(error).rawValue
       event.error = "\(error)".split(separator: "\n").first.map(String.init)
     }
     event.image = image

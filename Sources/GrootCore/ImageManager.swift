@@ -228,7 +228,8 @@ public struct ImageManager {
   /// and threshold, logging to create.clean_log_file (else the log file).
   private func startClean() {
     startInBackground(
-      ["clean", "--threshold-bytes", "\(settings.clean.thresholdBytes)"], log: settings.create.cleanLogFile ?? settings.logFile)
+      ["clean", "--threshold-bytes", "\(settings.clean.thresholdBytes)"],
+      log: settings.create.cleanLogFile ?? settings.logFile)
   }
 
   /// Starts `groot COMMAND…` on this store, with this config, detached: it

@@ -160,7 +160,8 @@ struct LayerPuller {
     let diff = work.path.appending(path: "diff")
     // As GrootFS: a layer goes under a base directory only where the image has one.
     if !layer.baseDirectory.isEmpty && !below.contains(where: { Unpacker.hasDirectory(layer.baseDirectory, in: $0) }) {
-      throw CoreError.baseDirectoryMissing(layer: layer.name, directory: "/" + layer.baseDirectory.joined(separator: "/"))
+      throw CoreError.baseDirectoryMissing(
+        layer: layer.name, directory: "/" + layer.baseDirectory.joined(separator: "/"))
     }
     if !unpacked.implicitDirectories.isEmpty && !below.isEmpty && driver.unpacksLayersSeparately {
       try Unpacker(into: diff, options: unpackOptions(layer, below: below))

@@ -70,10 +70,17 @@ public enum BackingStore {
   }
 }
 
-public enum BackingStoreError: Error, CustomStringConvertible {
+public enum BackingStoreError: ClassifiedError {
   case format(file: String, reason: String)
   case mount(file: String, reason: String)
   case unknownFileSystem(String)
+
+  public var kind: ErrorKind? {
+    switch self {
+    case .format, .mount: return .backingStore
+    case .unknownFileSystem: return .invalidArgument
+    }
+  }
 
   public var description: String {
     switch self {

@@ -1,9 +1,11 @@
+import GrootIO
+
 #if canImport(Glibc)
   import Glibc
 #endif
 
 /// Why a root filesystem could not be mounted, unmounted or limited.
-public enum DriverError: Error, CustomStringConvertible, Equatable {
+public enum DriverError: ClassifiedError, Equatable {
   case unknownDriver(String)
   case tooManyLayers(count: Int, optionBytes: Int, limit: Int)
   case mountFailed(target: String, errno: Int32)
@@ -14,6 +16,16 @@ public enum DriverError: Error, CustomStringConvertible, Equatable {
   case xfsQuotaUnavailable(store: String)
   case limitBelowImageSize(limit: Int64, image: Int64)
   case needsBtrfsStore(store: String, fileSystem: String)
+
+  public var kind: ErrorKind? {
+    switch self {
+    case .imageBusy: return .imageBusy
+    case .mountFailed, .unmountFailed: return .mountFailed
+    case .limitBelowImageSize, .unknownDriver: return .invalidArgument
+    case .tooManyLayers: return .tooManyLayers
+    case .diskLimitUnsupported, .quotaDisabled, .xfsQuotaUnavailable, .needsBtrfsStore: return .diskLimitUnsupported
+    }
+  }
 
   public var description: String {
     switch self {

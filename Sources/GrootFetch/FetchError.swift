@@ -1,11 +1,19 @@
+import GrootIO
 import GrootOCI
 
 /// What can go wrong while a blob flows in.
-public enum FetchError: Error, CustomStringConvertible, Equatable {
+public enum FetchError: ClassifiedError, Equatable {
   case digestMismatch(what: String, expected: Digest, actual: Digest)
   case sizeMismatch(what: String, expected: Int64, actual: Int64)
   case oversized(what: String, limit: Int64)
   case corruptCompression(what: String, format: String, detail: String)
+
+  public var kind: ErrorKind? {
+    switch self {
+    case .digestMismatch, .sizeMismatch, .oversized: return .digestMismatch
+    case .corruptCompression: return .corruptLayer
+    }
+  }
 
   public var description: String {
     switch self {

@@ -3,10 +3,12 @@ import Foundation
 
 /// Runs system tools (mkfs, mount -o loop) that have no library interface.
 public enum Subprocess {
-  public struct Failure: Error, CustomStringConvertible {
+  public struct Failure: ClassifiedError {
     public let tool: String
     public let status: Int32
     public let message: String
+
+    public var kind: ErrorKind? { .system }
 
     public var description: String {
       "\(tool) failed (exit \(status))" + (message.isEmpty ? "" : ": \(message)")

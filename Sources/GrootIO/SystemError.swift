@@ -5,7 +5,7 @@ import Foundation
 #endif
 
 /// A failed system call, with the operation and path an operator needs to act on it.
-public struct SystemError: Error, CustomStringConvertible, Equatable {
+public struct SystemError: ClassifiedError, Equatable {
   public let operation: String
   public let path: String
   public let errno: Int32
@@ -15,6 +15,8 @@ public struct SystemError: Error, CustomStringConvertible, Equatable {
     self.path = path
     self.errno = errno
   }
+
+  public var kind: ErrorKind? { ErrorKind(errno: errno) }
 
   public var description: String {
     "\(operation) \(path): \(String(cString: strerror(errno)))"

@@ -1,10 +1,19 @@
 /// What can be wrong with an image's own documents.
-public enum OCIError: Error, CustomStringConvertible, Equatable {
+import GrootIO
+
+public enum OCIError: ClassifiedError, Equatable {
   case invalidDigest(String)
   case unsupportedDigestAlgorithm(String)
   case unsupportedMediaType(String, what: String)
   case invalidDocument(what: String, reason: String)
   case layerCountMismatch(layers: Int, diffIDs: Int)
+
+  public var kind: ErrorKind? {
+    switch self {
+    case .unsupportedMediaType: return .unsupportedMediaType
+    case .invalidDigest, .unsupportedDigestAlgorithm, .invalidDocument, .layerCountMismatch: return .invalidImage
+    }
+  }
 
   public var description: String {
     switch self {

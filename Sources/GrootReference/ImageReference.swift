@@ -1,3 +1,4 @@
+import GrootIO
 import GrootOCI
 
 /// What `groot create` is asked to build from.
@@ -130,10 +131,16 @@ extension Character {
   fileprivate var isASCIIWordCharacter: Bool { isASCII && (isLetter || isNumber || self == "_") }
 }
 
-public enum ReferenceError: Error, CustomStringConvertible, Equatable {
+public enum ReferenceError: ClassifiedError, Equatable {
   case notAbsolute(String)
   case unsupportedScheme(String, String)
   case invalid(String, reason: String)
+
+  public var kind: ErrorKind? {
+    switch self {
+    case .notAbsolute, .unsupportedScheme, .invalid: return .invalidArgument
+    }
+  }
 
   public var description: String {
     switch self {

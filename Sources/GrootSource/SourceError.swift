@@ -1,7 +1,8 @@
+import GrootIO
 import GrootOCI
 
 /// Why an image could not be read from its source.
-public enum SourceError: Error, CustomStringConvertible, Equatable {
+public enum SourceError: ClassifiedError, Equatable {
   case imageNotFound(String)
   case notAnImageLayout(String, reason: String)
   case tagNotFound(tag: String, layout: String, available: [String])
@@ -10,7 +11,15 @@ public enum SourceError: Error, CustomStringConvertible, Equatable {
   case blobMissing(Digest, layout: String)
   case documentTooLarge(what: String, limit: Int)
   case unsupportedLocalFile(String)
-  case registryUnavailable(String)
+
+  public var kind: ErrorKind? {
+    switch self {
+    case .imageNotFound, .tagNotFound: return .imageNotFound
+    case .blobMissing: return .blobMissing
+    case .notAnImageLayout, .ambiguousLayout, .noManifestForPlatform, .documentTooLarge: return .invalidImage
+    case .unsupportedLocalFile: return .invalidArgument
+    }
+  }
 
   public var description: String {
     switch self {
@@ -31,8 +40,6 @@ public enum SourceError: Error, CustomStringConvertible, Equatable {
       return "\(what) is larger than \(limit) bytes; refusing to read it"
     case .unsupportedLocalFile(let path):
       return "\(path) is neither a directory nor a tar file"
-    case .registryUnavailable(let reference):
-      return "cannot pull \(reference): registry images are not supported by this build yet"
     }
   }
 }

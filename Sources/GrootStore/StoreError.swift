@@ -1,5 +1,7 @@
 /// Problems with the store or an image in it, worded for the operator.
-public enum StoreError: Error, CustomStringConvertible, Equatable {
+import GrootIO
+
+public enum StoreError: ClassifiedError, Equatable {
   case notInitialized(String)
   case grootfsStore(String)
   case initNeedsRoot(String)
@@ -16,6 +18,19 @@ public enum StoreError: Error, CustomStringConvertible, Equatable {
   case lockTimeout(what: String, seconds: Double)
   case backingStoreNotMounted(String)
 
+  public var kind: ErrorKind? {
+    switch self {
+    case .imageExists: return .imageExists
+    case .imageNotFound: return .imageNotFound
+    case .notInitialized, .backingStoreNotMounted, .grootfsStore, .beingDeleted: return .storeNotInitialized
+    case .initNeedsRoot, .mappingsMismatch, .notAStore, .imageIDHasSlash, .invalidImageID, .notAnImagePath,
+      .driverMismatch:
+      return .invalidArgument
+    case .lockTimeout: return .lockTimeout
+    case .unreadableMetadata: return .storeCorrupt
+    }
+  }
+
   public var description: String {
     switch self {
     case .notInitialized:
@@ -29,7 +44,8 @@ public enum StoreError: Error, CustomStringConvertible, Equatable {
     case .mappingsMismatch(let kind):
       return "provided \(kind) mappings do not match those already configured in the store"
     case .beingDeleted(let path):
-      return "store \(path) is being deleted (a delete-store did not finish): run 'groot --store \(path) delete-store' again"
+      return
+        "store \(path) is being deleted (a delete-store did not finish): run 'groot --store \(path) delete-store' again"
     case .notAStore(let path, let reason):
       return "refusing to delete \(path): it is not a groot store (\(reason)); groot deletes only stores it made"
     case .driverMismatch(let store, let existing, let requested):

@@ -1,5 +1,7 @@
 /// Why a layer could not be unpacked. Each names the entry so an operator can find it.
-public enum UnpackError: Error, CustomStringConvertible, Equatable {
+import GrootIO
+
+public enum UnpackError: ClassifiedError, Equatable {
   case linkTargetMissing(entry: String, target: String)
   case parentNotDirectory(entry: String)
   case invalidEntry(entry: String, reason: String)
@@ -15,6 +17,15 @@ public enum UnpackError: Error, CustomStringConvertible, Equatable {
   static func short(_ name: String) -> String {
     guard name.utf8.count > 120 else { return name }
     return String(name.prefix(100)) + "… (\(name.utf8.count) bytes)"
+  }
+
+  public var kind: ErrorKind? {
+    switch self {
+    case .linkTargetMissing, .parentNotDirectory, .invalidEntry, .archive: return .invalidLayer
+    case .quotaExceeded: return .quotaExceeded
+    case .layerTooLarge: return .layerTooLarge
+    case .system(_, _, let errno): return ErrorKind(errno: errno)
+    }
   }
 
   public var description: String {

@@ -22,10 +22,13 @@ enum SeedCorpus {
     let tars = tarSeeds()
     return [
       (.tar, tars),
-      (.gzip, tars.compactMap { name, tar in
-        (try? LayoutBuilder.compress(tar, with: "gzip", scratch: NSTemporaryDirectory() + "seed-\(getpid())"))
-          .map { (name, $0) }
-      }),
+      (
+        .gzip,
+        tars.compactMap { name, tar in
+          (try? LayoutBuilder.compress(tar, with: "gzip", scratch: NSTemporaryDirectory() + "seed-\(getpid())"))
+            .map { (name, $0) }
+        }
+      ),
       (.manifest, documentSeeds().manifests),
       (.index, documentSeeds().indexes),
       (.config, documentSeeds().configs),
@@ -62,12 +65,17 @@ enum SeedCorpus {
     ]
   }
 
-  static func documentSeeds() -> (manifests: [(String, [UInt8])], indexes: [(String, [UInt8])], configs: [(String, [UInt8])]) {
+  static func documentSeeds() -> (
+    manifests: [(String, [UInt8])], indexes: [(String, [UInt8])], configs: [(String, [UInt8])]
+  ) {
     let digest = "sha256:" + String(repeating: "a", count: 64)
-    let manifest = #"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"\#(digest)","size":10},"layers":[{"mediaType":"application/vnd.oci.image.layer.v1.tar+gzip","digest":"\#(digest)","size":100,"urls":["https://example.com/x"],"annotations":{"org.cloudfoundry.experimental.image.base-directory":"/home/vcap"}}]}"#
+    let manifest =
+      #"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"\#(digest)","size":10},"layers":[{"mediaType":"application/vnd.oci.image.layer.v1.tar+gzip","digest":"\#(digest)","size":100,"urls":["https://example.com/x"],"annotations":{"org.cloudfoundry.experimental.image.base-directory":"/home/vcap"}}]}"#
     let schema1 = #"{"schemaVersion":1,"name":"x","fsLayers":[]}"#
-    let index = #"{"schemaVersion":2,"manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"\#(digest)","size":-1,"platform":{"architecture":"amd64","os":"linux"}}]}"#
-    let config = #"{"architecture":"amd64","os":"linux","config":{"Env":["PATH=/bin"],"User":"vcap"},"rootfs":{"type":"layers","diff_ids":["\#(digest)"]}}"#
+    let index =
+      #"{"schemaVersion":2,"manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"\#(digest)","size":-1,"platform":{"architecture":"amd64","os":"linux"}}]}"#
+    let config =
+      #"{"architecture":"amd64","os":"linux","config":{"Env":["PATH=/bin"],"User":"vcap"},"rootfs":{"type":"layers","diff_ids":["\#(digest)"]}}"#
     return (
       [("oci", Array(manifest.utf8)), ("schema1", Array(schema1.utf8))], [("index", Array(index.utf8))],
       [("config", Array(config.utf8))]
@@ -76,7 +84,8 @@ enum SeedCorpus {
 
   static func referenceSeeds() -> [(String, [UInt8])] {
     [
-      "docker://registry-1.docker.io/library/busybox:latest", "docker:///busybox@sha256:" + String(repeating: "0", count: 64),
+      "docker://registry-1.docker.io/library/busybox:latest",
+      "docker:///busybox@sha256:" + String(repeating: "0", count: 64),
       "docker://127.0.0.1:5000/a/b/c:v1", "oci:///var/vcap/image:tag", "/var/vcap/packages/rootfs.tar",
       "preloaded+layer:///rootfs.tar?layer=x",
     ].enumerated().map { ("reference-\($0.offset)", Array($0.element.utf8)) }

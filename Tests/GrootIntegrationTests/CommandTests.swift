@@ -306,7 +306,9 @@ struct OperatorMistakeTests {
     for (arguments, text) in [
       (["bogus-command"], "unknown command 'bogus-command': use one of init-store, create"),
       (["--driver", "zfs", "list"], "unknown driver 'zfs': use overlay or btrfs"),
-      (["--driver", "btrfs", "create", Project.reference(.empty), "x"], "initialized for the overlay driver, not btrfs"),
+      (
+        ["--driver", "btrfs", "create", Project.reference(.empty), "x"], "initialized for the overlay driver, not btrfs"
+      ),
       (["--lock-timeout", "-1", "list"], "--lock-timeout cannot be negative"),
       (["create", "--disk-limit-size-bytes", "-1", Project.reference(.empty), "x"], "disk limit cannot be negative"),
       (["init-store", "--store-size-bytes", "-5"], "store size cannot be negative"),

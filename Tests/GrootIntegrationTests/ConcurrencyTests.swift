@@ -289,7 +289,8 @@ struct InterruptedCommandTests {
   {
     let listed = try store.groot("list").stdout.contains("/images/\(id)\n")
     if listed {
-      #expect(try store.mountPoints().contains(store.rootfs(id)), "\(id) listed, not mounted", sourceLocation: sourceLocation)
+      #expect(
+        try store.mountPoints().contains(store.rootfs(id)), "\(id) listed, not mounted", sourceLocation: sourceLocation)
       #expect(fileExists(store.rootfs(id) + "/bin/busybox"), "\(id) listed and empty", sourceLocation: sourceLocation)
     }
     #expect(fileExists(store.path + "/images/\(id)") == listed, sourceLocation: sourceLocation)

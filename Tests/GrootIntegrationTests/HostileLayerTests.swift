@@ -202,8 +202,36 @@ struct DiskFillingLayerTests {
     ] {
       let config = store.base + "/\(key).yml"
       try "store: \(store.path)\ncreate:\n  \(key): \(value)\n".write(toFile: config, atomically: true, encoding: .utf8)
-      try CommandTests.expectCleanFailure(store, ["--config", config, "create", "oci://\(image)", "x"], mentioning: text)
+      try CommandTests.expectCleanFailure(
+        store, ["--config", config, "create", "oci://\(image)", "x"], mentioning: text)
     }
+  }
+
+  @Test("a disk that fills while layers unpack is disk_full, store left as it was")
+  func diskFull() throws {
+    let store = try TestStore(backingBytes: 160_000_000)
+    var builder = try LayoutBuilder(path: store.base + "/big")
+    // Two layers that each fit, unpacked at once (overlay): together they do not.
+    for index in 0..<2 {
+      var tar = TarWriter()
+      tar.file("big-\(index)", bytes: pseudoRandomBytes(count: 40 << 20, seed: UInt64(index + 7)))
+      try builder.addLayer(tar: tar.archive())
+    }
+    try builder.finish()
+    let before = try store.snapshot()
+    let outcome = try store.groot("create", "oci://\(builder.path)", "full")
+    #expect(outcome.status == 1 && outcome.stdout.contains("No space left on device"), "\(outcome.stdout)")
+    #expect(try RegistryTests.lastEvent(store).errorKind == "disk_full")
+    let after = try store.snapshot().filter {
+      !$0.hasPrefix("./layers") && !$0.hasPrefix("./l ") && !$0.hasPrefix("./l/") && !$0.hasPrefix("./locks")
+        && !$0.hasPrefix("./overlay")
+    }
+    #expect(
+      after
+        == before.filter {
+          !$0.hasPrefix("./layers") && !$0.hasPrefix("./l ") && !$0.hasPrefix("./l/") && !$0.hasPrefix("./locks")
+            && !$0.hasPrefix("./overlay")
+        })
   }
 
   @Test("a GNU long-name chain is reported in one short line")

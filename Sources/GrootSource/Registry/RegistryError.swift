@@ -1,6 +1,8 @@
+import GrootIO
+
 /// Why a fetch over HTTP (a registry pull, a remote layer) failed. Messages never
 /// carry credentials.
-public enum RegistryError: Error, CustomStringConvertible, Equatable {
+public enum RegistryError: ClassifiedError, Equatable {
   case transport(what: String, reason: String)
   /// A failure trying again cannot cure (an untrusted certificate).
   case transportFatal(what: String, reason: String)
@@ -14,6 +16,16 @@ public enum RegistryError: Error, CustomStringConvertible, Equatable {
   static func transport(what: String, failure: TransportFailure) -> RegistryError {
     failure.retriable
       ? .transport(what: what, reason: failure.reason) : .transportFatal(what: what, reason: failure.reason)
+  }
+
+  public var kind: ErrorKind? {
+    switch self {
+    case .notFound: return .imageNotFound
+    case .unauthorized, .invalidChallenge: return .unauthorized
+    case .transport, .transportFatal, .stalled: return .registryUnreachable
+    case .status: return .registryError
+    case .documentTooLarge: return .invalidImage
+    }
   }
 
   public var description: String {

@@ -94,11 +94,19 @@ struct RemoteLayerCertificates {
 }
 
 /// Why a remote layer could not be fetched.
-public enum RemoteLayerError: Error, CustomStringConvertible, Equatable {
+public enum RemoteLayerError: ClassifiedError, Equatable {
   case noUsableURL(what: String, urls: [String])
   case allURLsFailed(what: String, failures: [String])
   case missingKey(certificate: String, key: String)
   case unreadableCertificate(certificate: String, key: String, reason: String)
+
+  public var kind: ErrorKind? {
+    switch self {
+    case .noUsableURL: return .invalidImage
+    case .allURLsFailed: return .registryUnreachable
+    case .missingKey, .unreadableCertificate: return .invalidArgument
+    }
+  }
 
   public var description: String {
     switch self {
