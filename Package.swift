@@ -52,10 +52,10 @@ let package = Package(
         .product(name: "NIOPosix", package: "swift-nio"),
         .product(name: "NIOSSL", package: "swift-nio-ssl"),
       ]),
-    .target(name: "GrootUnpack", dependencies: ["GrootIO", "CArchive", "CGrootSys"], swiftSettings: fuzzCoverage),
+    .target(name: "GrootUnpack", dependencies: ["GrootIO", "GrootOCI", "CArchive", "CGrootSys"], swiftSettings: fuzzCoverage),
     .target(name: "GrootStore", dependencies: ["GrootIO", "GrootOCI", "CGrootSys"]),
     .target(name: "GrootDriver", dependencies: ["GrootIO", "GrootStore", "GrootUnpack", "GrootOCI", "CGrootSys"]),
-    .target(name: "GrootOutput", dependencies: ["GrootDriver"]),
+    .target(name: "GrootOutput", dependencies: ["GrootOCI"]),
     // Telemetry: events every command appends to the store's journal.
     .target(name: "GrootTelemetry", dependencies: ["GrootIO", .product(name: "Logging", package: "swift-log")]),
     // The agent: tails journals, folds events into histograms, serves metrics.

@@ -4,6 +4,7 @@
 #include "CGrootSys.h"
 
 #include <errno.h>
+#include <sched.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
 #include <string.h>
@@ -39,4 +40,8 @@ long groot_fs_magic(const char *path) {
 
 int groot_loop_set_direct_io(int fd, unsigned long enabled) {
   return ioctl(fd, LOOP_SET_DIRECT_IO, enabled);
+}
+
+int groot_unshare_fs(void) {
+  return unshare(CLONE_FS);
 }

@@ -1,4 +1,5 @@
 import Foundation
+import GrootDriver
 import GrootIO
 import GrootOCI
 import GrootStore
@@ -44,6 +45,7 @@ struct Cleaner {
   static let batchSize = 128
 
   let store: Store
+  let snapshotter: Snapshotter
   let logger: Logger
 
   func clean(thresholdBytes: Int64, keep: Set<Digest> = [], ignoredSources: Set<String> = []) throws -> CleanReport {
@@ -88,6 +90,7 @@ struct Cleaner {
       for (layer, lock) in locked {
         if thresholdBytes > 0 && usage <= thresholdBytes { break }
         if stillReferenced.contains(layer.id) { continue }
+        snapshotter.removeLayer(layer.id, store: store)
         try store.removeLayer(layer.id)
         lock.unlinkWhileHeld()
         report.layersRemoved += 1

@@ -3,11 +3,10 @@ import GrootIO
 import GrootTelemetry
 
 /// Collects what one groot command did and appends it to the store's journal
-/// when the command ends (success or failure), in one write.
+/// when the command ends (success or failure), in one write. Made by the
+/// executable for its one command and handed to the components that fill it.
 public final class EventRecorder: @unchecked Sendable {
-  /// groot runs one command per process; its recorder.
-  public static let shared = EventRecorder()
-
+  private let clock: Clock
   private let startNanoseconds: Int64
   private let startMonotonic: Double
   public var operation = "unknown"
@@ -17,11 +16,11 @@ public final class EventRecorder: @unchecked Sendable {
   var imageID: String?
   var pull = PullSummary()
 
-  init() {
-    var now = timespec()
-    clock_gettime(CLOCK_REALTIME, &now)
-    startNanoseconds = Int64(now.tv_sec) * 1_000_000_000 + Int64(now.tv_nsec)
-    startMonotonic = monotonicSeconds()
+  /// The command's clock starts now.
+  public init(clock: Clock = SystemClock()) {
+    self.clock = clock
+    startNanoseconds = clock.wallNanoseconds()
+    startMonotonic = clock.monotonic()
   }
 
   /// Writes the event. A store that does not exist (yet, or any more) has no
@@ -29,7 +28,7 @@ public final class EventRecorder: @unchecked Sendable {
   public func finish(error: Error?) {
     guard journalEnabled, let store, FileSystem.exists(store.appending(path: "store.json")) else { return }
     var event = Event(
-      operation: operation, startNanoseconds: startNanoseconds, durationSeconds: monotonicSeconds() - startMonotonic,
+      operation: operation, startNanoseconds: startNanoseconds, durationSeconds: clock.monotonic() - startMonotonic,
       outcome: error == nil ? .success : .failure, store: store)
     if let error {
       event.errorKind = ErrorKind.of(error).rawValue

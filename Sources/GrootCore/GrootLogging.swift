@@ -16,9 +16,6 @@ extension LogLevel {
 }
 
 public enum GrootLogging {
-  /// Set once logging is set up: only then are failures logged as well as printed.
-  nonisolated(unsafe) public private(set) static var logger: Logger?
-
   /// Sets up logging once per process: lager JSON lines to the log file, else
   /// stderr, under `grootfs.COMMAND` (GrootFS's sessions).
   public static func bootstrap(_ settings: Settings, command: String) throws -> Logger {
@@ -32,8 +29,6 @@ public enum GrootLogging {
     let level = settings.logLevel.swiftLogLevel
     let format = settings.logTimestampFormat
     LoggingSystem.bootstrap { label in LagerLogHandler(label: label, fd: fd, level: level, timestampFormat: format) }
-    let logger = Logger(label: "grootfs.\(command)")
-    Self.logger = logger
-    return logger
+    return Logger(label: "grootfs.\(command)")
   }
 }

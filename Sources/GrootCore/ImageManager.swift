@@ -24,18 +24,21 @@ public enum DeleteOutcome: Equatable {
   }
 }
 
-/// groot's commands on one store. Every operation either completes or leaves the
-/// store as it found it.
+/// groot's commands on one store, each composed of the components that do the
+/// work (ImagePuller, ImageAssembler, Cleaner, StoreChecker), each given the
+/// store, snapshotter, sources, event recorder and logger. Every operation either
+/// completes or leaves the store as it found it.
 public struct ImageManager {
   public let settings: Settings
   let logger: Logger
-
   let recorder: EventRecorder
+  let dependencies: Dependencies
 
-  public init(settings: Settings, logger: Logger, recorder: EventRecorder = .shared) {
+  public init(settings: Settings, logger: Logger, recorder: EventRecorder, dependencies: Dependencies = Dependencies()) {
     self.settings = settings
     self.logger = logger
     self.recorder = recorder
+    self.dependencies = dependencies
     recorder.store = settings.storePath
     recorder.journalEnabled = settings.journalEnabled
   }
@@ -48,7 +51,7 @@ public struct ImageManager {
   public func initStore(uidMappings: [IDMapping], gidMappings: [IDMapping]) throws {
     guard getuid() == 0 else { throw StoreError.initNeedsRoot(settings.storePath) }
     let options = settings.initStore
-    let driver = try ImageDrivers.driver(named: settings.driver)
+    let snapshotter = try dependencies.snapshotter(settings.driver)
     guard BackingStore.fileSystems.contains(options.storeFileSystem) else {
       throw BackingStoreError.unknownFileSystem(options.storeFileSystem)
     }
@@ -62,15 +65,10 @@ public struct ImageManager {
       try BackingStore.setDirectIO(store: settings.storePath, enabled: options.withDirectIO)
     }
     let configuration = StoreConfiguration(
-      driver: driver.name, uidMappings: uidMappings, gidMappings: gidMappings, backingStore: backing)
+      driver: snapshotter.name, uidMappings: uidMappings, gidMappings: gidMappings, backingStore: backing)
     let existed = FileSystem.exists(settings.storePath.appending(path: "store.json"))
     let store = try Store.initialize(at: settings.storePath, configuration: configuration)
-    // Quotas on whenever the store is btrfs: limits and stats need qgroups.
-    let kind = try FileSystemKind(path: store.path)
-    if kind == .btrfs && !Btrfs.quotaEnabled(store.path) { try Btrfs.enableQuota(store.path) }
-    if driver is BtrfsDriver && kind != .btrfs {
-      throw DriverError.needsBtrfsStore(store: store.path, fileSystem: kind.description)
-    }
+    try snapshotter.initialize(store)
     logger.info(
       existed ? "store already initialized" : "store initialized", metadata: ["store": "\(settings.storePath)"])
   }
@@ -85,11 +83,11 @@ public struct ImageManager {
   /// Opens the store for a command that changes it: shared store lock, then
   /// recovery of what killed processes left: moved aside at once, and removed by
   /// a process of its own, so this command's work is not delayed by it.
-  private func openForWork() throws -> (Store, FileLock) {
+  private func openForWork() throws -> (Store, FileLock, Snapshotter) {
     let store = try Store.open(at: settings.storePath)
-    let storeDriver = try ImageDrivers.driver(named: store.configuration.driver).name
-    if settings.driverGiven, try ImageDrivers.driver(named: settings.driver).name != storeDriver {
-      throw StoreError.driverMismatch(store: store.path, existing: storeDriver, requested: settings.driver)
+    let snapshotter = try dependencies.snapshotter(store.configuration.driver)
+    if settings.driverGiven, try dependencies.snapshotter(settings.driver).name != snapshotter.name {
+      throw StoreError.driverMismatch(store: store.path, existing: snapshotter.name, requested: settings.driver)
     }
     let lock = try store.lockStore(.shared, timeout: settings.lockTimeout)
     let recovered = try store.recover()
@@ -97,14 +95,14 @@ public struct ImageManager {
       logger.info("moved aside work left by a killed groot process", metadata: ["path": "\(path)"])
     }
     if !recovered.isEmpty { startInBackground(["empty-trash"], log: settings.logFile) }
-    return (store, lock)
+    return (store, lock, snapshotter)
   }
 
   public func clean() throws -> CleanReport {
-    let (store, lock) = try openForWork()
+    let (store, lock, snapshotter) = try openForWork()
     defer { withExtendedLifetime(lock) {} }
     try store.emptyTrash()
-    return try Cleaner(store: store, logger: logger).clean(
+    return try Cleaner(store: store, snapshotter: snapshotter, logger: logger).clean(
       thresholdBytes: settings.clean.thresholdBytes, ignoredSources: Set(settings.clean.ignoredImages))
   }
 
@@ -120,12 +118,13 @@ public struct ImageManager {
 
   // MARK: - Images
 
-  /// Creates image `id` from `image`, as the create settings say.
+  /// Creates image `id` from `image`, as the create settings say: the puller
+  /// resolves it and brings its layers into the store, the assembler makes the
+  /// image of them.
   public func create(image: String, id idText: String, showProgress: Bool = false) throws -> RuntimeSpecFragment {
     let options = settings.create
-    let (store, storeLock) = try openForWork()
+    let (store, storeLock, snapshotter) = try openForWork()
     defer { withExtendedLifetime(storeLock) {} }
-    let driver = try ImageDrivers.driver(named: store.configuration.driver)
     recorder.image = image
     recorder.imageID = idText
     let id = try ImageID(idText)
@@ -133,22 +132,19 @@ public struct ImageManager {
     let limit =
       options.diskLimitBytes > 0
       ? DiskLimit(bytes: options.diskLimitBytes, excludeImage: options.excludeImageFromQuota) : nil
-    try driver.checkLimit(limit, store: store)
+    try snapshotter.checkLimit(limit, store: store)
     let reference = try ImageReference(parsing: image)
     if case .localPath(let path) = reference { try Self.checkOutside(store, path) }
     let progress = PullProgress()
     var sourceOptions = options.sources
     // Counted only for the progress line: otherwise the blob path stays bare.
     if showProgress { sourceOptions.observeBytes = { progress.add(bytes: $0) } }
-    let source = try ImageSources.source(for: reference, registry: sourceOptions)
-    let resolved = try source.resolve()
-    for warning in resolved.warnings { logger.warning("\(warning)") }
-    try Self.checkCompressedSize(resolved, against: limit)
-
-    var puller = LayerPuller(
-      store: store, source: source, verify: !options.skipLayerValidation, driver: driver,
-      lockTimeout: settings.lockTimeout, logger: logger, progress: progress)
+    var puller = ImagePuller(
+      store: store, source: try dependencies.source(reference, sourceOptions), verify: !options.skipLayerValidation,
+      snapshotter: snapshotter, lockTimeout: settings.lockTimeout, logger: logger, progress: progress)
     puller.limits = LayerLimitPolicy(configuredBytes: options.maxLayerBytes, entries: options.maxLayerEntries)
+    let resolved = try puller.resolve()
+    try Self.checkCompressedSize(resolved, against: limit)
     let layers = resolved.layers.map(\.id)
     let layerLocks = try puller.lockLayers(resolved)
     defer { store.releaseLayerLocks(layerLocks, layers: layers) }
@@ -168,34 +164,16 @@ public struct ImageManager {
     recorder.pull = pull
     for layer in layers { store.touchLayer(layer) }
 
-    // The image is assembled (and mounted) in tmp/, then renamed into images/: an
-    // image directory is never seen half-made, and a killed create leaves only a
-    // locked-then-abandoned tmp/ entry for recovery.
     let paths = store.imagePaths(id)
-    let mountSpec = try driver.mountSpec(for: paths, layers: layers, in: store)
-    let work = try store.makeWorkDirectory(purpose: "image", subvolume: driver.imageRootIsSubvolume(limit: limit))
-    let workPaths = ImagePaths(root: work.path)
-    var mounted = false
-    do {
-      var metadata = ImageMetadata(
-        id: id.value, reference: reference.description, driver: driver.name, layers: layers,
-        manifestDigest: resolved.manifestDigest, configDigest: resolved.configDigest, env: resolved.env,
-        mounted: options.mount && mountSpec != nil)
-      metadata.diskLimitBytes = limit?.bytes
-      metadata.excludeImageFromQuota = limit?.excludeImage
-      // Written before the limit applies: groot's own metadata never counts against it.
-      try store.writeImageMetadata(metadata, in: workPaths)
-      try driver.prepare(workPaths, layers: layers, limit: limit, store: store)
-      if options.mount, let spec = try driver.mountSpec(for: workPaths, layers: layers, in: store) {
-        try driver.mount(spec, at: workPaths, in: store)
-        mounted = true
-      }
-      try store.publishImage(from: work, as: id)
-    } catch {
-      if mounted { try? driver.unmount(workPaths, id: id) }
-      try? FileSystem.removeTree(work.path)
-      throw error
-    }
+    let mounts = try snapshotter.mounts(for: paths, layers: layers, store: store)
+    var metadata = ImageMetadata(
+      id: id.value, reference: reference.description, driver: snapshotter.name, layers: layers,
+      manifestDigest: resolved.manifestDigest, configDigest: resolved.configDigest, env: resolved.env,
+      mounted: options.mount && !mounts.isEmpty)
+    metadata.diskLimitBytes = limit?.bytes
+    metadata.excludeImageFromQuota = limit?.excludeImage
+    try ImageAssembler(store: store, snapshotter: snapshotter, logger: logger)
+      .assemble(metadata, id: id, limit: limit, mount: options.mount)
     logger.info(
       "image created",
       metadata: [
@@ -203,7 +181,7 @@ public struct ImageManager {
         "layers_unpacked": "\(pull.layersUnpacked)", "bytes_unpacked": "\(pull.bytesUnpacked)",
       ])
     return RuntimeSpecFragment(
-      rootPath: paths.rootfs, env: resolved.env, mounts: options.mount ? nil : mountSpec.map { [$0] },
+      rootPath: paths.rootfs, env: resolved.env, mounts: options.mount || mounts.isEmpty ? nil : mounts,
       imageConfig: resolved.configBytes)
   }
 
@@ -239,7 +217,7 @@ public struct ImageManager {
     if let config = settings.configPath { arguments = ["--config", config] + arguments }
     if let log { arguments += ["--log-file", log] }
     do {
-      try Subprocess.startDetached("/proc/self/exe", arguments + command, log: log)
+      try dependencies.startInBackground(arguments + command, log)
       logger.info("started in the background", metadata: ["command": "\(command.joined(separator: " "))"])
     } catch {
       logger.error("cannot start in the background", metadata: ["command": "\(command[0])", "error": "\(error)"])
@@ -254,8 +232,9 @@ public struct ImageManager {
     let store: Store
     let lock: FileLock
     let id: ImageID
+    let snapshotter: Snapshotter
     do {
-      (store, lock) = try openForWork()
+      (store, lock, snapshotter) = try openForWork()
       id = try store.imageID(named: argument)
     } catch let error as StoreError {
       switch error {
@@ -267,7 +246,7 @@ public struct ImageManager {
       }
     }
     defer { withExtendedLifetime(lock) {} }
-    guard try store.withdrawImage(id, driver: ImageDrivers.driver(named: store.configuration.driver)) else {
+    guard try store.withdrawImage(id, snapshotter: snapshotter) else {
       return .skipped(reason: StoreError.imageNotFound(id.value).description)
     }
     logger.info("image deleted", metadata: ["id": "\(id)"])
@@ -289,8 +268,8 @@ public struct ImageManager {
     let store = try Store.open(at: settings.storePath)
     let id = try store.imageID(named: argument)
     let metadata = try store.imageMetadata(id)
-    let driver = try ImageDrivers.driver(named: store.configuration.driver)
-    let usage = try driver.stats(store.imagePaths(id), layers: metadata.layers, store: store)
+    let snapshotter = try dependencies.snapshotter(store.configuration.driver)
+    let usage = try snapshotter.usage(store.imagePaths(id), layers: metadata.layers, store: store)
     let imageBytes = try store.layersDiskUsage(metadata.layers)
     var quota: Int64 = 0
     if let limit = metadata.diskLimitBytes {

@@ -64,7 +64,7 @@ public struct Settings: Sendable {
     let namedDriver = (flags.driver ?? file.driver).nonEmpty
     driver = namedDriver ?? "overlay"
     driverGiven = namedDriver != nil
-    _ = try ImageDrivers.driver(named: driver)
+    _ = try Snapshotters.named(driver)
     logFile = (flags.logFile ?? file.logFile).nonEmpty
     logLevel = try LogLevel(parsing: flags.logLevel ?? file.logLevel, logFile: logFile)
     logTimestampFormat = try LogTimestampFormat(parsing: file.logTimestampFormat)

@@ -16,7 +16,7 @@ public struct CheckReport: Sendable {
 /// whole. With `repair`, fixes what can be fixed without losing data.
 struct StoreChecker {
   let store: Store
-  let driver: ImageDriver
+  let snapshotter: Snapshotter
   let repair: Bool
   let logger: Logger
 
@@ -26,7 +26,7 @@ struct StoreChecker {
     let images = try checkImages(&report)
     try checkMounts(expected: images, &report)
     try checkLayers(&report)
-    checkLinks(&report)
+    for (problem, repaired) in snapshotter.check(store, repair: repair) { record(problem, repaired: repaired, &report) }
     return report
   }
 
@@ -73,8 +73,8 @@ struct StoreChecker {
       shouldBeMounted.insert(paths.rootfs)
       if !mounted.contains(paths.rootfs) {
         var fixed = false
-        if repair, let spec = try driver.mountSpec(for: paths, layers: metadata.layers, in: store) {
-          fixed = (try? driver.mount(spec, at: paths, in: store)) != nil
+        if repair, !(try snapshotter.mounts(for: paths, layers: metadata.layers, store: store)).isEmpty {
+          fixed = (try? snapshotter.mount(paths, layers: metadata.layers, store: store)) != nil
         }
         record(
           "image \(id) is not mounted (host restarted?)" + (fixed ? ": mounted again" : ""),
@@ -103,6 +103,7 @@ struct StoreChecker {
       if whole { continue }
       var fixed = false
       if repair, let lock = try store.attemptLayerLock(id, .use) {
+        snapshotter.removeLayer(id, store: store)
         try store.removeLayer(id)
         withExtendedLifetime(lock) {}
         fixed = true
@@ -120,15 +121,6 @@ struct StoreChecker {
       }
     }
   }
-
-  private func checkLinks(_ report: inout CheckReport) {
-    for name in (try? FileManager.default.contentsOfDirectory(atPath: store.linksPath)) ?? [] {
-      let link = store.linksPath.appending(path: name)
-      guard !FileSystem.isDirectory(link) else { continue }
-      let fixed = repair && unlink(link) == 0
-      record("dangling link \(link)" + (fixed ? ": removed" : ""), repaired: fixed, &report)
-    }
-  }
 }
 
 extension ImageManager {
@@ -137,7 +129,7 @@ extension ImageManager {
     let store = try Store.open(at: settings.storePath)
     let lock = try store.lockStore(.shared, timeout: settings.lockTimeout)
     defer { withExtendedLifetime(lock) {} }
-    let driver = try ImageDrivers.driver(named: store.configuration.driver)
-    return try StoreChecker(store: store, driver: driver, repair: repair, logger: logger).check()
+    let snapshotter = try dependencies.snapshotter(store.configuration.driver)
+    return try StoreChecker(store: store, snapshotter: snapshotter, repair: repair, logger: logger).check()
   }
 }

@@ -41,7 +41,7 @@ extension ImageManager {
     // A delete-store killed half-way may have removed locks/ and images/ already.
     try FileSystem.makeDirectory(store.locksPath)
     let lock = try store.lockStore(.exclusive, timeout: settings.lockTimeout)
-    let driver = try ImageDrivers.driver(named: store.configuration.driver)
+    let snapshotter = try dependencies.snapshotter(store.configuration.driver)
     let mounted = try Set(MountTable.mounts(under: store.imagesPath).map(\.mountPoint))
     let images = FileSystem.exists(store.imagesPath) ? try store.imageIDs() : []
     let mountedImages = images.filter { mounted.contains(store.imagePaths($0).rootfs) }
@@ -50,7 +50,7 @@ extension ImageManager {
     }
     try store.markDeleting()
     for id in mountedImages {
-      try driver.unmount(store.imagePaths(id), id: id)
+      try snapshotter.unmount(store.imagePaths(id), id: id)
     }
     for mount in try MountTable.mounts(under: store.temporaryPath).reversed() {
       umount2(mount.mountPoint, Int32(MNT_DETACH))  // work of killed creates

@@ -11,7 +11,7 @@ extension Store {
   /// directory (mounts move with it), and is unmounted and removed there. A busy
   /// rootfs is put back and reported. Killed after the rename, recovery finishes
   /// the job. False when there was no such image.
-  public func withdrawImage(_ id: ImageID, driver: ImageDriver) throws -> Bool {
+  public func withdrawImage(_ id: ImageID, snapshotter: Snapshotter) throws -> Bool {
     let paths = imagePaths(id)
     let work = try makeWorkDirectory(purpose: "delete")
     let aside = ImagePaths(root: work.path.appending(path: "image"))
@@ -23,7 +23,7 @@ extension Store {
     }
     FileSystem.syncDirectory(of: paths.root)
     do {
-      try driver.unmount(aside, id: id)
+      try snapshotter.unmount(aside, id: id)
     } catch DriverError.imageBusy {
       if rename(aside.root, paths.root) == 0 {
         try? FileSystem.removeTree(work.path)

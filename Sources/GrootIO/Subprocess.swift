@@ -53,15 +53,6 @@ public enum Subprocess {
   }
 }
 
-/// A value behind a lock, for handing results between threads.
-final class Locked<Value>: @unchecked Sendable {
-  private var value: Value
-  private let lock = NSLock()
-  init(_ value: Value) { self.value = value }
-  func set(_ newValue: Value) { lock.withLock { value = newValue } }
-  func get() -> Value { lock.withLock { value } }
-}
-
 extension Subprocess {
   /// Starts `executable` in a session of its own and does not wait for it: stdin
   /// and stdout on /dev/null, stderr appended to `log` (or /dev/null), so no

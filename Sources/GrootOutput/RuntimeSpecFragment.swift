@@ -1,5 +1,5 @@
 import Foundation
-import GrootDriver
+import GrootOCI
 
 /// What `create` prints: the parts of an OCI runtime spec (config.json) that the
 /// image decides, for Garden or a hand-made runc bundle to merge.

@@ -95,15 +95,8 @@ public final class WorkDirectory {
   public let path: String
   private let lock: FileLock
 
-  init(in parent: String, purpose: String, subvolume: Bool) throws {
-    let hidden: String
-    if subvolume {
-      hidden = parent.appending(
-        path: ".new-\(purpose)-\(getpid())-\(String(UInt64.random(in: 0...UInt64.max), radix: 36))")
-      try Btrfs.createSubvolume(hidden)
-    } else {
-      hidden = try FileSystem.makeUniqueDirectory(in: parent, prefix: ".new-\(purpose)")
-    }
+  init(in parent: String, purpose: String) throws {
+    let hidden = try FileSystem.makeUniqueDirectory(in: parent, prefix: ".new-\(purpose)")
     guard let lock = try FileLock.attempt(hidden, .exclusive, create: false) else {
       throw SystemError("flock", hidden, errno: EWOULDBLOCK)
     }

@@ -92,11 +92,12 @@ extension Store {
     try FileSystem.writeAtomically(Array(try JSONCoding.encoder.encode(metadata)), to: paths.metadata)
   }
 
-  /// Moves a prepared (and possibly mounted) image directory to images/ID,
-  /// failing if the id is taken. The caller undoes its work on failure.
-  public func publishImage(from work: WorkDirectory, as id: ImageID) throws {
+  /// Moves a prepared (and possibly mounted) image directory, made inside a work
+  /// directory, to images/ID, failing if the id is taken. The caller undoes its
+  /// work on failure.
+  public func publishImage(_ prepared: ImagePaths, as id: ImageID) throws {
     let target = imagePaths(id).root
-    if rename(work.path, target) == 0 {
+    if rename(prepared.root, target) == 0 {
       FileSystem.syncDirectory(of: target)
       return
     }

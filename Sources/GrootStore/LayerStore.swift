@@ -89,17 +89,9 @@ extension Store {
     return st.st_mtim.tv_sec * 1_000_000_000 + st.st_mtim.tv_nsec
   }
 
-  /// Removes a layer, its short link and its lock files. The caller holds the
-  /// layer's use lock exclusively and has checked no image needs it.
-  /// The link goes first: killed half-way, a layer without its link is whole
-  /// (links are made again on use), a link without its layer would dangle.
+  /// Removes a layer. The caller holds the layer's use lock exclusively, has
+  /// checked no image needs it, and has let the snapshotter forget it.
   public func removeLayer(_ id: Digest) throws {
-    for length in [12, 20, 32, 64] {
-      let link = linksPath.appending(path: String(id.hex.prefix(length)))
-      var buffer = [CChar](repeating: 0, count: 512)
-      let count = readlink(link, &buffer, buffer.count - 1)
-      if count > 0, String(cString: buffer).contains(id.hex) { unlink(link) }
-    }
     try discard(layerPath(id))
   }
 

@@ -12,8 +12,7 @@ import GrootOCI
 /// STORE/store.json         version, driver, id mappings
 /// STORE/layers/HEX/        one layer: diff/ (its files) and layer.json
 /// STORE/images/ID/         rootfs/, diff/, work/, image.json
-/// STORE/l/                 short links to layer diffs (overlay's option fits a page)
-/// STORE/empty/             lower dir for images with no layers
+/// STORE/DRIVER/            the snapshotter's own (overlay/: short links to layer diffs)
 /// STORE/tmp/               in-flight work, renamed into place when whole
 /// STORE/trash/             what killed processes left, moved aside, removed later
 /// STORE/locks/             lock files
@@ -31,8 +30,6 @@ public final class Store {
   public var imagesPath: String { path.appending(path: "images") }
   public var temporaryPath: String { path.appending(path: "tmp") }
   public var locksPath: String { path.appending(path: "locks") }
-  public var linksPath: String { path.appending(path: "l") }
-  public var emptyLayerPath: String { path.appending(path: "empty") }
 
   private init(path: String, configuration: StoreConfiguration) {
     self.path = path
@@ -133,7 +130,7 @@ public final class Store {
   private func makeLayout() throws {
     let owner = configuration.owner
     try FileSystem.setOwner(path, uid: owner.uid, gid: owner.gid, mode: 0o700)
-    for directory in [layersPath, imagesPath, temporaryPath, locksPath, linksPath, emptyLayerPath, trashPath] {
+    for directory in [layersPath, imagesPath, temporaryPath, locksPath, trashPath] {
       try FileSystem.makeDirectory(directory, mode: 0o755)
       try FileSystem.setOwner(directory, uid: owner.uid, gid: owner.gid, mode: 0o755)
     }
@@ -142,8 +139,8 @@ public final class Store {
 
   /// A fresh directory under tmp/ for work that is renamed into place when done;
   /// locked while this process works in it.
-  public func makeWorkDirectory(purpose: String, subvolume: Bool = false) throws -> WorkDirectory {
-    try WorkDirectory(in: temporaryPath, purpose: purpose, subvolume: subvolume)
+  public func makeWorkDirectory(purpose: String) throws -> WorkDirectory {
+    try WorkDirectory(in: temporaryPath, purpose: purpose)
   }
 
   /// Bytes the store's file system holds in all (its backing store's size).

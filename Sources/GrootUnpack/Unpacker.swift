@@ -1,5 +1,6 @@
 import CGrootSys
 import GrootIO
+import GrootOCI
 
 #if canImport(Glibc)
   import Glibc

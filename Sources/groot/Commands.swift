@@ -6,7 +6,7 @@ import GrootIO
   import Glibc
 #endif
 
-struct InitStore: ParsableCommand {
+struct InitStore: GrootCommand {
   static let configuration = CommandConfiguration(commandName: "init-store", abstract: "Create the store.")
 
   @OptionGroup var global: GlobalOptions
@@ -26,12 +26,12 @@ struct InitStore: ParsableCommand {
   @Option(help: "CONTAINER:HOST:SIZE gid range (repeatable).")
   var gidMapping: [String] = []
 
-  func run() throws {
+  func run(_ context: CommandContext) throws {
     var flags = Flags()
     flags.storeSizeBytes = storeSizeBytes
     flags.storeFileSystem = storeFilesystem
     flags.withDirectIO = withDirectIo
-    try global.manager("init-store", flags).initStore(
+    try global.manager("init-store", flags, context: context).initStore(
       uidMappings: try parse(uidMapping, flag: "--uid-mapping"),
       gidMappings: try parse(gidMapping, flag: "--gid-mapping"))
   }
@@ -46,7 +46,7 @@ struct InitStore: ParsableCommand {
   }
 }
 
-struct Create: ParsableCommand {
+struct Create: GrootCommand {
   static let configuration = CommandConfiguration(
     abstract: "Create a root filesystem for IMAGE; print its runtime-spec JSON.")
 
@@ -102,7 +102,7 @@ struct Create: ParsableCommand {
     if withClean && withoutClean { throw ValidationError("with-clean and without-clean cannot be used together") }
   }
 
-  func run() throws {
+  func run(_ context: CommandContext) throws {
     var flags = Flags()
     flags.diskLimitSizeBytes = diskLimitSizeBytes
     flags.excludeImageFromQuota = excludeImageFromQuota
@@ -117,13 +117,13 @@ struct Create: ParsableCommand {
     flags.username = username
     flags.password = password
     flags.skipLayerValidation = skipLayerValidation
-    let spec = try global.manager("create", flags).create(
+    let spec = try global.manager("create", flags, context: context).create(
       image: image, id: id, showProgress: isatty(STDERR_FILENO) == 1)
     print(try spec.json())
   }
 }
 
-struct Delete: ParsableCommand {
+struct Delete: GrootCommand {
   static let configuration = CommandConfiguration(abstract: "Unmount and remove an image.")
 
   @OptionGroup var global: GlobalOptions
@@ -131,24 +131,24 @@ struct Delete: ParsableCommand {
   @Argument(help: "Image id, image path or rootfs path.")
   var image: String
 
-  func run() throws {
-    print(try global.manager("delete").delete(image).line)
+  func run(_ context: CommandContext) throws {
+    print(try global.manager("delete", context: context).delete(image).line)
   }
 }
 
-struct List: ParsableCommand {
+struct List: GrootCommand {
   static let configuration = CommandConfiguration(abstract: "Print each image's path, one a line.")
 
   @OptionGroup var global: GlobalOptions
 
-  func run() throws {
-    let paths = try global.manager("list").list()
+  func run(_ context: CommandContext) throws {
+    let paths = try global.manager("list", context: context).list()
     if paths.isEmpty { print("Store empty") }
     for path in paths { print(path) }
   }
 }
 
-struct Stats: ParsableCommand {
+struct Stats: GrootCommand {
   static let configuration = CommandConfiguration(abstract: "Print an image's disk usage as JSON.")
 
   @OptionGroup var global: GlobalOptions
@@ -156,23 +156,23 @@ struct Stats: ParsableCommand {
   @Argument(help: "Image id, image path or rootfs path.")
   var image: String
 
-  func run() throws {
-    print(try global.manager("stats").stats(image).json())
+  func run(_ context: CommandContext) throws {
+    print(try global.manager("stats", context: context).stats(image).json())
   }
 }
 
-struct Capacity: ParsableCommand {
+struct Capacity: GrootCommand {
   static let configuration = CommandConfiguration(
     abstract: "Print the store's size as JSON (init.store_size_bytes when the config gives it).")
 
   @OptionGroup var global: GlobalOptions
 
-  func run() throws {
-    print("{\"capacity\":\(try global.manager("capacity").capacity())}")
+  func run(_ context: CommandContext) throws {
+    print("{\"capacity\":\(try global.manager("capacity", context: context).capacity())}")
   }
 }
 
-struct DeleteStore: ParsableCommand {
+struct DeleteStore: GrootCommand {
   static let configuration = CommandConfiguration(
     commandName: "delete-store",
     abstract: "Remove the store (only a groot or GrootFS store; refused while images are mounted, unless --force).")
@@ -182,12 +182,12 @@ struct DeleteStore: ParsableCommand {
   @Flag(help: "Unmount mounted images first.")
   var force = false
 
-  func run() throws {
-    try global.manager("delete-store").deleteStore(force: force)
+  func run(_ context: CommandContext) throws {
+    try global.manager("delete-store", context: context).deleteStore(force: force)
   }
 }
 
-struct Clean: ParsableCommand {
+struct Clean: GrootCommand {
   static let configuration = CommandConfiguration(
     abstract: "Remove layers no image uses, least recently used first.")
 
@@ -201,10 +201,10 @@ struct Clean: ParsableCommand {
   @Flag(help: "Print what was freed as JSON instead of GrootFS's line.")
   var json = false
 
-  func run() throws {
+  func run(_ context: CommandContext) throws {
     var flags = Flags()
     flags.thresholdBytes = thresholdBytes
-    let manager = try global.manager("clean", flags)
+    let manager = try global.manager("clean", flags, context: context)
     // GrootFS: no store, nothing to clean, not a failure.
     guard FileSystem.exists(manager.settings.storePath) else {
       print("no store found at \(manager.settings.storePath)")
@@ -219,7 +219,7 @@ struct Clean: ParsableCommand {
   }
 }
 
-struct Check: ParsableCommand {
+struct Check: GrootCommand {
   static let configuration = CommandConfiguration(
     abstract: "Report inconsistencies in the store (and repair them with --repair); exit 1 if any remain.")
 
@@ -228,8 +228,8 @@ struct Check: ParsableCommand {
   @Flag(help: "Repair what can be repaired without losing data.")
   var repair = false
 
-  func run() throws {
-    let manager = try global.manager("check")
+  func run(_ context: CommandContext) throws {
+    let manager = try global.manager("check", context: context)
     let report = try manager.check(repair: repair)
     for line in report.repaired { print("repaired: \(line)") }
     for line in report.problems { print("problem: \(line)") }
@@ -240,26 +240,26 @@ struct Check: ParsableCommand {
   }
 }
 
-struct GenerateVolumeSizeMetadata: ParsableCommand {
+struct GenerateVolumeSizeMetadata: GrootCommand {
   static let configuration = CommandConfiguration(
     commandName: "generate-volume-size-metadata",
     abstract: "GrootFS's pre-start step; groot records layer sizes as it unpacks them.", shouldDisplay: false)
 
   @OptionGroup var global: GlobalOptions
 
-  func run() throws {
-    try global.manager("generate-volume-size-metadata").generateVolumeSizeMetadata()
+  func run(_ context: CommandContext) throws {
+    try global.manager("generate-volume-size-metadata", context: context).generateVolumeSizeMetadata()
   }
 }
 
-struct EmptyTrash: ParsableCommand {
+struct EmptyTrash: GrootCommand {
   static let configuration = CommandConfiguration(
     commandName: "empty-trash", abstract: "Remove what killed commands left (started in the background).",
     shouldDisplay: false)
 
   @OptionGroup var global: GlobalOptions
 
-  func run() throws {
-    try global.manager("empty-trash").emptyTrash()
+  func run(_ context: CommandContext) throws {
+    try global.manager("empty-trash", context: context).emptyTrash()
   }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import GrootCore
+import Logging
 
 struct Groot: ParsableCommand {
   static let configuration = CommandConfiguration(
@@ -49,8 +50,9 @@ struct GlobalOptions: ParsableArguments {
   @Option(name: .long, help: "Accepted for GrootFS compatibility: metrics come from the journal and groot-agent.")
   var metronEndpoint: String?
 
-  /// The settings for `command`: these flags and the command's own over the config file.
-  func manager(_ command: String, _ commandFlags: Flags = Flags()) throws -> ImageManager {
+  /// The manager for `command`, with these flags and the command's own over the
+  /// config file; its logger goes into `context`, for the failure to be logged.
+  func manager(_ command: String, _ commandFlags: Flags = Flags(), context: CommandContext) throws -> ImageManager {
     var flags = commandFlags
     flags.store = store
     flags.configPath = config
@@ -60,6 +62,26 @@ struct GlobalOptions: ParsableArguments {
     flags.lockTimeout = lockTimeout
     let file = try config.map(ConfigFile.load(path:)) ?? ConfigFile()
     let settings = try Settings(flags: flags, file: file)
-    return ImageManager(settings: settings, logger: try GrootLogging.bootstrap(settings, command: command))
+    let logger = try GrootLogging.bootstrap(settings, command: command)
+    context.logger = logger
+    return ImageManager(settings: settings, logger: logger, recorder: context.recorder)
+  }
+}
+
+/// What one run of groot carries from main into its command: the event recorder
+/// (its clock started with the process) and, once made, the logger.
+final class CommandContext {
+  let recorder = EventRecorder()
+  var logger: Logger?
+}
+
+/// A groot command: run with the process's context, never through globals.
+protocol GrootCommand: ParsableCommand {
+  func run(_ context: CommandContext) throws
+}
+
+extension GrootCommand {
+  func run() throws {
+    preconditionFailure("groot's main runs commands with run(_:)")
   }
 }

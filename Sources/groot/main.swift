@@ -6,19 +6,23 @@ import GrootCore
 // (Garden puts the plugin's stdout in the error it returns) and exit status 1;
 // logs go to stderr or --log-file, where the failure is logged too. Every
 // command that ran leaves one event in the store's journal, whatever its outcome.
-let recorder = EventRecorder.shared  // the clock starts here
+let context = CommandContext()  // the command's clock starts here
 do {
   let commands = Set(Groot.configuration.subcommands.map { $0._commandName })
   ArgumentOrder.visibleCommands = Groot.configuration.subcommands.filter { $0.configuration.shouldDisplay }
     .map { $0._commandName }
   var command = try Groot.parseAsRoot(
     try ArgumentOrder.commandFirst(Array(CommandLine.arguments.dropFirst()), commands: commands))
-  recorder.operation = type(of: command)._commandName
+  guard let grootCommand = command as? GrootCommand else {
+    try command.run()  // the root command: --help
+    exit(0)
+  }
+  context.recorder.operation = type(of: command)._commandName
   do {
-    try command.run()
-    recorder.finish(error: nil)
+    try grootCommand.run(context)
+    context.recorder.finish(error: nil)
   } catch {
-    recorder.finish(error: error)
+    context.recorder.finish(error: error)
     throw error
   }
 } catch {
@@ -29,7 +33,7 @@ do {
   if let exit = error as? ExitCode { Foundation.exit(exit.rawValue) }
   let text = error is UnknownCommand ? "\(error)" : Groot.message(for: error)
   let message = text.split(separator: "\n").first.map(String.init) ?? "\(error)"
-  GrootLogging.logger?.error("command failed", metadata: ["error": "\(message)"])
+  context.logger?.error("command failed", metadata: ["error": "\(message)"])
   print(message)  // after whatever the command printed before it failed
   exit(1)
 }

@@ -165,7 +165,7 @@ struct GrootFSContractTests {
     let mount = try #require((spec["mounts"] as? [[String: Any]])?.first)
     let options = try #require(mount["options"] as? [String])
     #expect(options.count == 1)
-    #expect(options[0].hasPrefix("lowerdir=\(store.path)/l/"))
+    #expect(options[0].hasPrefix("lowerdir=\(store.path)/overlay/l/"))
     #expect(options[0].hasSuffix(",upperdir=\(store.path)/images/m/diff,workdir=\(store.path)/images/m/workdir"))
     #expect(mount["destination"] as? String == "/" && mount["type"] as? String == "overlay")
     #expect(mount["source"] as? String == "overlay")

@@ -19,6 +19,9 @@ int groot_loop_set_direct_io(int fd, unsigned long enabled);
 /// Returns a file descriptor or -1 with errno set.
 int groot_open_in_root(int dirfd, const char *path, int flags, mode_t mode);
 
+/// unshare(CLONE_FS): this thread gets a working directory of its own.
+int groot_unshare_fs(void);
+
 /// syncfs(2), hidden behind _GNU_SOURCE.
 int groot_syncfs(int fd);
 

@@ -16,16 +16,16 @@ public struct PullSummary: Sendable {
   public var bytesFetched: Int64 = 0
 }
 
-/// Brings every layer of an image into the store: layers already there are
-/// reused; the others stream from the source through the unpacker into tmp/ and
-/// are published whole by one rename, each only once all the layers below it are
-/// in the store.
+/// Resolves an image at its source and brings every layer into the store:
+/// layers already there are reused; the others stream from the source through
+/// the unpacker into tmp/ and are published whole by one rename, each only once
+/// all the layers below it are in the store.
 ///
-/// With the overlay driver, up to `width` layers fetch and unpack at once, each
-/// into its own directory; a directory a layer uses without listing it then
-/// takes its owner and mode from the layers below, just before publishing. The
-/// btrfs driver snapshots each layer from the one below, so its layers come one
-/// at a time.
+/// Where layers are independent (overlay), up to `width` layers fetch and unpack
+/// at once, each into its own directory; a directory a layer uses without
+/// listing it then takes its owner and mode from the layers below, just before
+/// publishing. Where each layer is a copy of its parent (btrfs), they come one at
+/// a time.
 ///
 /// Each layer's use lock is taken shared and handed back to the caller, who keeps
 /// it until the image that needs the layer is published: `clean` cannot remove a
@@ -34,14 +34,14 @@ public struct PullSummary: Sendable {
 /// unpack lock waits only for its own work on lower layers, and a chain ID fixes
 /// every layer below it, so waits always point down the stack: two processes
 /// pulling the same layers never wait for each other in a circle.
-struct LayerPuller {
+struct ImagePuller {
   /// As Docker's and containerd's default number of concurrent downloads.
   static let width = 3
 
   let store: Store
   let source: ImageSource
   let verify: Bool
-  let driver: ImageDriver
+  let snapshotter: Snapshotter
   let lockTimeout: Double
   let logger: Logger
   var progress: PullProgress?
@@ -56,6 +56,13 @@ struct LayerPuller {
     case failed(Error)
     /// Not published: a layer below it failed.
     case abandoned
+  }
+
+  /// Reads and checks the image's documents; logs what did not stop it.
+  func resolve() throws -> ResolvedImage {
+    let image = try source.resolve()
+    for warning in image.warnings { logger.warning("\(warning)") }
+    return image
   }
 
   /// Takes the use locks of all the image's layers (before a --with-clean runs).
@@ -74,7 +81,7 @@ struct LayerPuller {
 
   private func pullLayers(_ image: ResolvedImage) throws -> PullSummary {
     let outcomes = PullOutcomes(count: image.layers.count)
-    let width = driver.unpacksLayersSeparately ? Self.width : 1
+    let width = snapshotter.layersAreIndependent ? Self.width : 1
     Concurrently.forEach(image.layers.count, width: width) { position in
       outcomes.record(bring(image, position, outcomes: outcomes), at: position)
     }
@@ -130,17 +137,17 @@ struct LayerPuller {
 
   private func unpackOptions(_ layer: LayerSource, below: [String]) -> UnpackOptions {
     UnpackOptions(
-      whiteouts: driver.whiteouts,
+      whiteouts: snapshotter.whiteouts,
       uidMappings: store.configuration.uidMappings,
       gidMappings: store.configuration.gidMappings,
-      lowerLayers: driver.unpacksLayersSeparately ? below : [],
+      lowerLayers: snapshotter.layersAreIndependent ? below : [],
       baseDirectory: layer.baseDirectory, budget: budget, limits: limits.forLayer(layer, store: store))
   }
 
   /// `below`: the diff directories of the layers under this one, nearest first.
   private func unpack(_ layer: LayerSource, into work: WorkDirectory, below: [String]) throws -> UnpackSummary {
     let diff = work.path.appending(path: "diff")
-    try driver.makeLayerDirectory(diff, parent: below.first, store: store)
+    try snapshotter.prepareLayer(at: diff, parent: below.first, store: store)
     let reader: LayerEntryReader
     switch try source.openLayer(layer, verify: verify) {
     case .tar(let stream): reader = try TarReader(stream: stream)
@@ -163,7 +170,7 @@ struct LayerPuller {
       throw CoreError.baseDirectoryMissing(
         layer: layer.name, directory: "/" + layer.baseDirectory.joined(separator: "/"))
     }
-    if !unpacked.implicitDirectories.isEmpty && !below.isEmpty && driver.unpacksLayersSeparately {
+    if !unpacked.implicitDirectories.isEmpty && !below.isEmpty && snapshotter.layersAreIndependent {
       try Unpacker(into: diff, options: unpackOptions(layer, below: below))
         .inheritAttributes(of: unpacked.implicitDirectories)
     }
@@ -183,19 +190,19 @@ struct LayerPuller {
 
 /// The layers' outcomes as the pulling threads settle them.
 final class PullOutcomes: @unchecked Sendable {
-  private var outcomes: [LayerPuller.Outcome?]
+  private var outcomes: [ImagePuller.Outcome?]
   private let condition = NSCondition()
 
   init(count: Int) { outcomes = Array(repeating: nil, count: count) }
 
-  func record(_ outcome: LayerPuller.Outcome, at position: Int) {
+  func record(_ outcome: ImagePuller.Outcome, at position: Int) {
     condition.withLock {
       outcomes[position] = outcome
       condition.broadcast()
     }
   }
 
-  var all: [LayerPuller.Outcome] { condition.withLock { outcomes.map { $0! } } }
+  var all: [ImagePuller.Outcome] { condition.withLock { outcomes.map { $0! } } }
 
   func anyFailed(below position: Int) -> Bool {
     condition.withLock { outcomes[..<position].contains(where: Self.isFailure) }
@@ -211,7 +218,7 @@ final class PullOutcomes: @unchecked Sendable {
     }
   }
 
-  private static func isFailure(_ outcome: LayerPuller.Outcome?) -> Bool {
+  private static func isFailure(_ outcome: ImagePuller.Outcome?) -> Bool {
     switch outcome {
     case .failed, .abandoned: return true
     default: return false

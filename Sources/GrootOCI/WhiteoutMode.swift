@@ -5,9 +5,3 @@ public enum WhiteoutMode: Sendable {
   /// Deletions in place, for drivers whose layers are snapshots of their parent.
   case delete
 }
-
-enum Whiteout {
-  static let prefix = ".wh."
-  static let opaque = ".wh..wh..opq"
-  static let metaPrefix = ".wh..wh."
-}
