@@ -9,7 +9,6 @@ let fuzzCoverage: [SwiftSetting] = fuzzing ? [.unsafeFlags(["-sanitize=fuzzer"])
 
 let package = Package(
   name: "groot",
-  platforms: [.macOS(.v13)],
   products: [
     .executable(name: "groot", targets: ["groot"]),
     .executable(name: "groot-bench", targets: ["groot-bench"]),
@@ -105,12 +104,13 @@ let package = Package(
       name: "GrootUnitTests",
       dependencies: [
         "GrootOCI", "GrootReference", "GrootFetch", "GrootUnpack", "GrootCore", "GrootIO", "GrootStore", "GrootDriver",
-        "GrootSource", "GrootFixtures",
+        "GrootSource", "GrootFixtures", "GrootTelemetry", .product(name: "Logging", package: "swift-log"),
       ]),
     .testTarget(
       name: "GrootIntegrationTests",
       dependencies: [
-        "GrootIO", "GrootOCI", "GrootFixtures", "GrootTelemetry", .product(name: "Crypto", package: "swift-crypto"),
+        "GrootIO", "GrootOCI", "GrootFixtures", "GrootTelemetry", "GrootStore", "GrootDriver", "GrootUnpack",
+        .product(name: "Crypto", package: "swift-crypto"),
       ]),
   ]
 )

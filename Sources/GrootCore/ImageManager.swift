@@ -34,7 +34,8 @@ public struct ImageManager {
   let recorder: EventRecorder
   let dependencies: Dependencies
 
-  public init(settings: Settings, logger: Logger, recorder: EventRecorder, dependencies: Dependencies = Dependencies()) {
+  public init(settings: Settings, logger: Logger, recorder: EventRecorder, dependencies: Dependencies = Dependencies())
+  {
     self.settings = settings
     self.logger = logger
     self.recorder = recorder

@@ -71,7 +71,11 @@ public struct OverlaySnapshotter: Snapshotter {
   /// taken off the limit (GrootFS's rule for overlay).
   public func prepareImage(_ paths: ImagePaths, layers: [Digest], limit: DiskLimit?, store: Store) throws {
     let owner = store.configuration.owner
-    if limit != nil { try Btrfs.createSubvolume(paths.root) } else { try FileSystem.makeDirectory(paths.root, mode: 0o700) }
+    if limit != nil {
+      try Btrfs.createSubvolume(paths.root)
+    } else {
+      try FileSystem.makeDirectory(paths.root, mode: 0o700)
+    }
     try FileSystem.setOwner(paths.root, uid: owner.uid, gid: owner.gid, mode: 0o700)
     for directory in [paths.upper, paths.work, paths.rootfs] {
       try FileSystem.makeDirectory(directory, mode: 0o755)
@@ -156,7 +160,10 @@ public struct OverlaySnapshotter: Snapshotter {
   /// rename. A prefix taken by another layer (never seen in practice) gets a longer one.
   func shortLink(for layer: Digest, in store: Store) throws -> String {
     let links = Self.links(store)
-    if !FileSystem.exists(links) { try FileSystem.makeDirectory(Self.root(store)); try FileSystem.makeDirectory(links) }
+    if !FileSystem.exists(links) {
+      try FileSystem.makeDirectory(Self.root(store))
+      try FileSystem.makeDirectory(links)
+    }
     for length in [Self.shortLinkLength, 20, 32, 64] {
       let name = String(layer.hex.prefix(length))
       let linkPath = links.appending(path: name)

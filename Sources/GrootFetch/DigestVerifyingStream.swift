@@ -42,17 +42,3 @@ public final class DigestVerifyingStream: ByteStream {
     return 0
   }
 }
-
-/// Counts bytes without checking them (for --skip-layer-validation).
-public final class CountingStream: ByteStream {
-  private let upstream: ByteStream
-  public private(set) var bytesRead: Int64 = 0
-
-  public init(_ upstream: ByteStream) { self.upstream = upstream }
-
-  public func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
-    let count = try upstream.read(into: buffer)
-    bytesRead += Int64(count)
-    return count
-  }
-}

@@ -10,8 +10,7 @@ public enum LayerStream {
   ) throws -> ByteStream {
     let compressed: ByteStream =
       verify
-      ? DigestVerifyingStream(blob, expected: descriptor.digest, size: descriptor.declaredSize, what: name)
-      : CountingStream(blob)
+      ? DigestVerifyingStream(blob, expected: descriptor.digest, size: descriptor.declaredSize, what: name) : blob
     let tar = try decompressing(compressed, compression: compression, what: name)
     guard verify, let diffID else { return tar }
     // Garden writes a compressed layer's own digest as its diff_id (guardian's

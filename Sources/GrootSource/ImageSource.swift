@@ -24,6 +24,19 @@ public struct ResolvedImage: Sendable {
   public var layers: [LayerSource]
   /// Things an operator should know that did not stop the create.
   public var warnings: [String] = []
+
+  public init(
+    reference: ImageReference, manifestDigest: Digest?, configDigest: Digest?, configBytes: [UInt8]?, env: [String],
+    layers: [LayerSource], warnings: [String] = []
+  ) {
+    self.reference = reference
+    self.manifestDigest = manifestDigest
+    self.configDigest = configDigest
+    self.configBytes = configBytes
+    self.env = env
+    self.layers = layers
+    self.warnings = warnings
+  }
 }
 
 /// One layer of a resolved image.
@@ -40,6 +53,19 @@ public struct LayerSource: Sendable {
   /// The blob's size where known (declared, or of the file holding it): what
   /// bounds how much the layer may unpack.
   public var blobSize: Int64?
+
+  public init(
+    id: Digest, diffID: Digest?, descriptor: Descriptor?, compression: LayerCompression, name: String,
+    baseDirectory: [String] = [], blobSize: Int64? = nil
+  ) {
+    self.id = id
+    self.diffID = diffID
+    self.descriptor = descriptor
+    self.compression = compression
+    self.name = name
+    self.baseDirectory = baseDirectory
+    self.blobSize = blobSize
+  }
 
   /// The layers a manifest and its config describe, bottom first, each keyed by
   /// its chain ID. A layer unpacked under a base directory makes other files than

@@ -8,7 +8,7 @@ import GrootReference
 /// ones Garden writes for app containers (guardian's imageplugin): no
 /// `oci-layout` file, sizes of 0, a base layer blob that is a symlink to a
 /// rootfs tar, and a top layer fetched from its descriptor's `urls`.
-public final class OCILayoutSource: ImageSource {
+public final class OCILayoutSource: ImageSource, DocumentReader {
   static let documentLimit = 4 << 20
   static let configLimit = 16 << 20
 
@@ -31,32 +31,16 @@ public final class OCILayoutSource: ImageSource {
     try checkLayoutMarker()
     let indexBytes = try readDocument(at: path.appending(path: "index.json"), what: "index.json")
     let index = try Index.decode(indexBytes, what: "\(path)/index.json")
-    var descriptor = try select(from: index)
-    if MediaType.indexes.contains(descriptor.mediaType) {
-      let nested = try Index.decode(try readBlob(descriptor, limit: Self.documentLimit, what: "image index"))
-      guard let platformManifest = nested.manifest(for: .host) else {
-        throw SourceError.noManifestForPlatform(.host, image: reference.description)
-      }
-      descriptor = platformManifest
-    }
+    let descriptor = try select(from: index)
     var warnings: [String] = []
-    let manifestBytes = try readManifest(descriptor, warnings: &warnings)
-    let manifest = try Manifest.decode(manifestBytes, mediaType: descriptor.mediaType)
-    let configBytes = try readBlob(manifest.config, limit: Self.configLimit, what: "image config")
-    if let size = manifest.config.declaredSize, Int64(configBytes.count) != size {
-      warnings.append(
-        "config \(manifest.config.digest) is \(configBytes.count) bytes, the manifest says \(manifest.config.size); its digest matches, so it is used"
-      )
-    }
-    let config = try ImageConfig.decode(configBytes)
-    var layers = try LayerSource.layers(of: manifest, config: config)
+    var image = try ImageResolution.resolve(
+      reference, top: try manifest(descriptor, warnings: &warnings), mediaType: descriptor.mediaType,
+      digest: descriptor.digest, reader: self, warnings: warnings)
     // Garden declares no sizes: a local blob's own size stands in.
-    for index in layers.indices where layers[index].blobSize == nil && layers[index].descriptor?.urls == nil {
-      layers[index].blobSize = try? FileSystem.size(following: blobPath(layers[index].descriptor!.digest))
+    for (index, layer) in image.layers.enumerated() where layer.blobSize == nil && layer.descriptor?.urls == nil {
+      image.layers[index].blobSize = try? FileSystem.size(following: blobPath(layer.descriptor!.digest))
     }
-    return ResolvedImage(
-      reference: reference, manifestDigest: descriptor.digest, configDigest: manifest.config.digest,
-      configBytes: configBytes, env: config.env, layers: layers, warnings: warnings)
+    return image
   }
 
   /// A remote layer (one with `urls`) is fetched from them and always verified:
@@ -71,10 +55,9 @@ public final class OCILayoutSource: ImageSource {
     } else {
       blob = try openBlob(descriptor.digest)
     }
-    let observed: ByteStream = options.observeBytes.map { CountingStream(blob, observe: $0) } ?? blob
     return .tar(
       try LayerStream.make(
-        blob: observed, descriptor: descriptor, diffID: layer.diffID, compression: layer.compression,
+        blob: options.observed(blob), descriptor: descriptor, diffID: layer.diffID, compression: layer.compression,
         verify: verify || descriptor.urls?.isEmpty == false, name: layer.name))
   }
 
@@ -162,7 +145,7 @@ public final class OCILayoutSource: ImageSource {
   /// against it), and layouts in the wild carry hand-edited manifests whose bytes no
   /// longer match index.json (GrootFS's own test images do; containers/image accepts
   /// them). So a mismatch here is a warning, bounded in size, never silent.
-  private func readManifest(_ descriptor: Descriptor, warnings: inout [String]) throws -> [UInt8] {
+  func manifest(_ descriptor: Descriptor, warnings: inout [String]) throws -> [UInt8] {
     let stream = try openBlob(descriptor.digest)
     guard let bytes = try stream.readAll(limit: Self.documentLimit) else {
       throw SourceError.documentTooLarge(what: "image manifest", limit: Self.documentLimit)
@@ -171,6 +154,17 @@ public final class OCILayoutSource: ImageSource {
     if actual != descriptor.digest || Int64(bytes.count) != (descriptor.declaredSize ?? Int64(bytes.count)) {
       warnings.append(
         "manifest \(descriptor.digest) in \(path) hashes to \(actual) (\(bytes.count) bytes, index says \(descriptor.size)); using it as the layout's root of trust"
+      )
+    }
+    return bytes
+  }
+
+  /// The config must match its digest; its declared size only bounds the read.
+  func config(_ descriptor: Descriptor, warnings: inout [String]) throws -> [UInt8] {
+    let bytes = try readBlob(descriptor, limit: Self.configLimit, what: "image config")
+    if let size = descriptor.declaredSize, Int64(bytes.count) != size {
+      warnings.append(
+        "config \(descriptor.digest) is \(bytes.count) bytes, the manifest says \(size); its digest matches, so it is used"
       )
     }
     return bytes

@@ -1,4 +1,5 @@
 import Foundation
+import GrootIO
 
 /// What create was told about where images come from: registries, and the
 /// remote layers of OCI layouts.
@@ -21,4 +22,9 @@ public struct SourceOptions: Sendable {
     ProcessInfo.processInfo.environment["GROOT_REGISTRY_STALL_TIMEOUT"].flatMap(Double.init) ?? 30
 
   public init() {}
+
+  /// A blob's stream, counted for the progress line if anyone observes.
+  func observed(_ blob: ByteStream) -> ByteStream {
+    observeBytes.map { CountingStream(blob, observe: $0) } ?? blob
+  }
 }

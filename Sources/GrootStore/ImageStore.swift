@@ -96,14 +96,7 @@ extension Store {
   /// directory, to images/ID, failing if the id is taken. The caller undoes its
   /// work on failure.
   public func publishImage(_ prepared: ImagePaths, as id: ImageID) throws {
-    let target = imagePaths(id).root
-    if rename(prepared.root, target) == 0 {
-      FileSystem.syncDirectory(of: target)
-      return
-    }
-    let code = errno
-    if code == EEXIST || code == ENOTEMPTY { throw StoreError.imageExists(id.value) }
-    throw SystemError("rename", target, errno: code)
+    guard try publish(prepared.root, as: imagePaths(id).root) else { throw StoreError.imageExists(id.value) }
   }
 
   /// Ids of the images in the store, sorted.

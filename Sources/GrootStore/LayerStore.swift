@@ -65,17 +65,11 @@ extension Store {
       groot_syncfs(fd)
       close(fd)
     }
-    let target = layerPath(metadata.id)
-    if rename(directory, target) == 0 {
-      FileSystem.syncDirectory(of: target)
-      return true
-    }
-    let code = errno
-    if code == EEXIST || code == ENOTEMPTY {
+    guard try publish(directory, as: layerPath(metadata.id)) else {
       try FileSystem.removeTree(directory)
       return false
     }
-    throw SystemError("rename", target, errno: code)
+    return true
   }
 
   /// Marks a layer as used now; `clean` removes the least recently used first.

@@ -143,6 +143,18 @@ public final class Store {
     try WorkDirectory(in: temporaryPath, purpose: purpose)
   }
 
+  /// Makes a finished directory visible at `target` by one rename, durable once
+  /// it returns. False when another process published `target` first.
+  func publish(_ directory: String, as target: String) throws -> Bool {
+    if rename(directory, target) == 0 {
+      FileSystem.syncDirectory(of: target)
+      return true
+    }
+    let code = errno
+    if code == EEXIST || code == ENOTEMPTY { return false }
+    throw SystemError("rename", target, errno: code)
+  }
+
   /// Bytes the store's file system holds in all (its backing store's size).
   public func capacity() throws -> Int64 {
     var info = statvfs()
@@ -182,9 +194,10 @@ public struct StoreConfiguration: Codable, Equatable, Sendable {
   }
 
   /// Who owns the store, its images and their rootfs: the host user and group
-  /// the mappings make root in a container (Garden's maximus), else root.
+  /// the mappings make root in a container (Garden's maximus), else whoever runs
+  /// groot (root, under Garden), as GrootFS's store manager decides.
   public var owner: (uid: UInt32, gid: UInt32) {
-    (IDMapping.hostID(ofRoot: uidMappings) ?? 0, IDMapping.hostID(ofRoot: gidMappings) ?? 0)
+    (IDMapping.hostID(ofRoot: uidMappings) ?? geteuid(), IDMapping.hostID(ofRoot: gidMappings) ?? getegid())
   }
 }
 

@@ -6,7 +6,7 @@ import NIOHTTP1
 import NIOSSL
 
 /// Docker Registry HTTP API v2 / OCI distribution, synchronously for groot's
-/// single-threaded commands, on async-http-client.
+/// commands (layers are fetched from up to three threads at once), on async-http-client.
 ///
 /// Authentication follows the registry's challenge: Bearer tokens from the realm
 /// it names (with Basic credentials when given), or Basic. Requests are retried

@@ -27,28 +27,9 @@ public final class RegistrySource: ImageSource {
   }
 
   public func resolve() throws -> ResolvedImage {
-    var (bytes, contentType) = try manifest(registry.manifestReference, expected: registry.digest)
-    var manifestDigest = Digest(of: bytes)
-    if let type = contentType, MediaType.indexes.contains(type) || isIndex(bytes) {
-      let index = try Index.decode(bytes)
-      guard let platform = index.manifest(for: .host) else {
-        throw SourceError.noManifestForPlatform(.host, image: reference.description)
-      }
-      (bytes, contentType) = try manifest(platform.digest.description, expected: platform.digest)
-      manifestDigest = platform.digest
-    }
-    let manifest = try Manifest.decode(bytes, mediaType: contentType)
-    let config = try client.document(
-      "blobs/\(manifest.config.digest)", accept: [], limit: Self.configLimit, what: "image config")
-    let actual = Digest(of: config.bytes)
-    guard actual == manifest.config.digest else {
-      throw FetchError.digestMismatch(what: "image config", expected: manifest.config.digest, actual: actual)
-    }
-    let imageConfig = try ImageConfig.decode(config.bytes)
-    return ResolvedImage(
-      reference: reference, manifestDigest: manifestDigest, configDigest: manifest.config.digest,
-      configBytes: config.bytes, env: imageConfig.env, layers: try LayerSource.layers(of: manifest, config: imageConfig)
-    )
+    let (bytes, contentType) = try manifest(registry.manifestReference, expected: registry.digest)
+    return try ImageResolution.resolve(
+      reference, top: bytes, mediaType: contentType, digest: Digest(of: bytes), reader: self)
   }
 
   /// Always verified, whatever `verify` says: the bytes crossed a network
@@ -58,7 +39,7 @@ public final class RegistrySource: ImageSource {
       throw SourceError.blobMissing(layer.id, layout: registry.description)
     }
     let (_, body) = try client.open("blobs/\(descriptor.digest)", what: layer.name)
-    let blob: ByteStream = options.observeBytes.map { CountingStream(body, observe: $0) } ?? body
+    let blob = options.observed(body)
     return .tar(
       try LayerStream.make(
         blob: blob, descriptor: descriptor, diffID: layer.diffID, compression: layer.compression, verify: true,
@@ -80,7 +61,21 @@ public final class RegistrySource: ImageSource {
     return (document.bytes, type)
   }
 
-  private func isIndex(_ bytes: [UInt8]) -> Bool {
-    String(decoding: bytes.prefix(4096), as: UTF8.self).contains("\"manifests\"")
+}
+
+extension RegistrySource: DocumentReader {
+  /// Fetched by digest, and must hash to it.
+  func manifest(_ descriptor: Descriptor, warnings: inout [String]) throws -> [UInt8] {
+    try manifest(descriptor.digest.description, expected: descriptor.digest).0
+  }
+
+  func config(_ descriptor: Descriptor, warnings: inout [String]) throws -> [UInt8] {
+    let config = try client.document(
+      "blobs/\(descriptor.digest)", accept: [], limit: Self.configLimit, what: "image config")
+    let actual = Digest(of: config.bytes)
+    guard actual == descriptor.digest else {
+      throw FetchError.digestMismatch(what: "image config", expected: descriptor.digest, actual: actual)
+    }
+    return config.bytes
   }
 }
