@@ -174,11 +174,11 @@ enum ArchiveEntryConversion {
         }
         kind = .symlink(target: String(cString: target))
       case S_IFCHR:
-        kind = .characterDevice(
-          major: UInt32(archive_entry_rdevmajor(entry)), minor: UInt32(archive_entry_rdevminor(entry)))
+        let (major, minor) = try deviceNumbers(entry, path: path)
+        kind = .characterDevice(major: major, minor: minor)
       case S_IFBLK:
-        kind = .blockDevice(
-          major: UInt32(archive_entry_rdevmajor(entry)), minor: UInt32(archive_entry_rdevminor(entry)))
+        let (major, minor) = try deviceNumbers(entry, path: path)
+        kind = .blockDevice(major: major, minor: minor)
       case S_IFIFO: kind = .fifo
       default:
         throw UnpackError.invalidEntry(entry: path, reason: "unsupported file type (socket or unknown)")
@@ -209,6 +209,17 @@ enum ArchiveEntryConversion {
       uid: UInt32(uid), gid: UInt32(gid),
       modificationTime: (Int(archive_entry_mtime(entry)), Int(archive_entry_mtime_nsec(entry))),
       size: size, xattrs: xattrs, isSparse: isSparse)
+  }
+
+  /// A device's numbers, which tar's base-256 fields can make any size: only
+  /// what fits Linux's 32-bit major and minor is a device.
+  private static func deviceNumbers(_ entry: OpaquePointer, path: String) throws -> (UInt32, UInt32) {
+    let major = archive_entry_rdevmajor(entry)
+    let minor = archive_entry_rdevminor(entry)
+    guard let major = UInt32(exactly: major), let minor = UInt32(exactly: minor) else {
+      throw UnpackError.invalidEntry(entry: path, reason: "device \(major):\(minor) out of range")
+    }
+    return (major, minor)
   }
 
   /// A sparse map must lie inside the file, in order, without overlaps, and be of

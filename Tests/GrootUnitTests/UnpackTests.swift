@@ -1,3 +1,4 @@
+import Foundation
 import GrootIO
 import GrootOCI
 import Testing
@@ -87,5 +88,26 @@ struct StreamTests {
     #expect(String(decoding: try stream.readAll(limit: 100)!, as: UTF8.self) == "one\ntwo\n")
     let truncated = try GzipStream(BytesStream(Array(memberOne.dropLast(6))), what: "t")
     #expect(throws: FetchError.self) { try truncated.readAll(limit: 100) }
+  }
+}
+
+/// Every input that once broke a fuzz target (Tests/Fuzz/regressions/TARGET/),
+/// unpacked again: each fails with a one-line error, never a crash.
+@Suite("Fuzz regressions")
+struct FuzzRegressionTests {
+  static let directory: String = {
+    var url = URL(fileURLWithPath: #filePath)
+    url.deleteLastPathComponent()
+    url.deleteLastPathComponent()
+    return url.path + "/Fuzz/regressions/tar"
+  }()
+
+  @Test("a device number too big for Linux is an invalid entry, not a trap")
+  func hugeDeviceNumber() throws {
+    let bytes = Array(try Data(contentsOf: URL(fileURLWithPath: Self.directory + "/block-device-major-2-32")))
+    let reader = try TarReader(stream: MemoryByteStream(bytes))
+    #expect(throws: UnpackError.invalidEntry(entry: "dev-huge", reason: "device 4294967296:1 out of range")) {
+      _ = try reader.next()
+    }
   }
 }
