@@ -27,8 +27,9 @@ let package = Package(
     .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
   ],
   targets: [
-    // C libraries, through system-library targets.
-    .systemLibrary(name: "CArchive", pkgConfig: "libarchive", providers: [.apt(["libarchive-dev"])]),
+    // C libraries: zlib and zstd through system-library targets; libarchive's
+    // headers with the library loaded on first use (CArchive/lazy.c: start-up).
+    .target(name: "CArchive"),
     .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
     .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
     // Linux syscalls Swift cannot call directly (variadic syscall(2), macros).
@@ -51,7 +52,8 @@ let package = Package(
         .product(name: "NIOPosix", package: "swift-nio"),
         .product(name: "NIOSSL", package: "swift-nio-ssl"),
       ]),
-    .target(name: "GrootUnpack", dependencies: ["GrootIO", "GrootOCI", "CArchive", "CGrootSys"], swiftSettings: fuzzCoverage),
+    .target(
+      name: "GrootUnpack", dependencies: ["GrootIO", "GrootOCI", "CArchive", "CGrootSys"], swiftSettings: fuzzCoverage),
     .target(name: "GrootStore", dependencies: ["GrootIO", "GrootOCI", "CGrootSys"]),
     .target(name: "GrootDriver", dependencies: ["GrootIO", "GrootStore", "GrootUnpack", "GrootOCI", "CGrootSys"]),
     .target(name: "GrootOutput", dependencies: ["GrootOCI"]),
@@ -80,10 +82,26 @@ let package = Package(
     // Generated images (tar layers, OCI layouts) for tests and benchmarks.
     .target(name: "GrootFixtures", dependencies: ["GrootOCI"]),
 
+    // The command line: GrootFS's commands and flags, read by ArgumentParser or, for
+    // the commands Garden calls on every container, by a fast path.
+    .target(
+      name: "GrootCLI",
+      dependencies: [
+        "GrootCore", "GrootIO", "GrootTelemetry", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ]),
+
     // Thin executables.
+    // Start-up is paid on every container (docs/design-notes.md, start-up): no
+    // exported symbols, which the runtime's backtracer set-up would walk at every
+    // start; and release builds (made with --static-swift-stdlib, as the scripts do)
+    // position-dependent, as Debian's runc and umoci are, for a PIE this size
+    // relocates itself at every start.
     .executableTarget(
-      name: "groot",
-      dependencies: ["GrootCore", "GrootIO", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+      name: "groot", dependencies: ["GrootCLI"],
+      linkerSettings: [
+        .unsafeFlags(["-Xlinker", "--no-export-dynamic"]),
+        .unsafeFlags(["-Xclang-linker", "-no-pie"], .when(configuration: .release)),
+      ]),
     .executableTarget(
       name: "groot-agent",
       dependencies: ["GrootAgent", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
@@ -104,7 +122,8 @@ let package = Package(
       name: "GrootUnitTests",
       dependencies: [
         "GrootOCI", "GrootReference", "GrootFetch", "GrootUnpack", "GrootCore", "GrootIO", "GrootStore", "GrootDriver",
-        "GrootSource", "GrootFixtures", "GrootTelemetry", .product(name: "Logging", package: "swift-log"),
+        "GrootSource", "GrootFixtures", "GrootTelemetry", "GrootCLI", .product(name: "Logging", package: "swift-log"),
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
     .testTarget(
       name: "GrootIntegrationTests",

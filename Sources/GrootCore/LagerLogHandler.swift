@@ -1,4 +1,5 @@
 import Foundation
+import GrootIO
 import Logging
 
 #if canImport(Glibc)
@@ -41,7 +42,7 @@ struct LagerLogHandler: LogHandler {
       object["timestamp"] = Self.rfc3339(now)
       object["level"] = Self.lagerLevel(event.level).name
     case .unixEpoch:
-      object["timestamp"] = String(format: "%d.%09d", now.tv_sec, now.tv_nsec)
+      object["timestamp"] = "\(now.tv_sec)." + String(now.tv_nsec, zeroPaddedTo: 9)
       object["log_level"] = Self.lagerLevel(event.level).number
     }
     var data: [String: String] = [:]

@@ -114,7 +114,7 @@ public struct Settings: Sendable {
 }
 
 /// The flags as given on the command line; nil (or false, or empty) when not given.
-public struct Flags: Sendable {
+public struct Flags: Sendable, Equatable {
   public var store: String?
   public var configPath: String?
   public var driver: String?

@@ -22,7 +22,7 @@ public struct Journal: Sendable {
   }
 
   public func segmentPath(_ number: Int) -> String {
-    directory.appending(path: "journal-" + String(format: "%08d", number) + ".log")
+    directory.appending(path: "journal-" + String(number, zeroPaddedTo: 8) + ".log")
   }
 
   /// Segment numbers present, oldest first.

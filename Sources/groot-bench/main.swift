@@ -12,74 +12,8 @@ import GrootIO
 struct GrootBench: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "groot-bench", abstract: "Benchmarks groot beside a peer in the same run.",
-    subcommands: [Fixtures.self, WarmCreate.self, Clean.self, Limits.self, AgentLoad.self, Pull.self],
-    defaultSubcommand: WarmCreate.self)
-}
-
-struct WarmCreate: ParsableCommand {
-  static let configuration = CommandConfiguration(
-    commandName: "warm-create",
-    abstract: "Warm `groot create` (layers cached) vs a bare `mount -t overlay` of the same dirs.")
-
-  @Option(help: "Timed runs of each.")
-  var runs = 200
-
-  @OptionGroup var options: BenchOptions
-
-  func run() throws {
-    let (groot, image) = (options.groot, try options.image)
-    let base = Paths.absolute(try FileSystem.makeUniqueDirectory(in: "/tmp", prefix: "groot-bench"))
-    defer { try? FileSystem.removeTree(base) }
-    let store = base + "/store"
-    try spawn(groot, ["--store", store, "init-store"])
-    // Warm-up: the layers are unpacked once, outside the measurement.
-    try spawn(groot, ["--store", store, "create", image, "warmup"])
-    let lowerdir = try lowerDirectory(store: store, image: "warmup")
-    try spawn(groot, ["--store", store, "delete", "warmup"])
-
-    var grootTimes: [Double] = []
-    var mountTimes: [Double] = []
-    var startupTimes: [Double] = []
-    for index in 0..<runs {
-      // Alternate the two so drift in machine load falls on both alike.
-      grootTimes.append(
-        try timed { try spawn(groot, ["--store", store, "create", image, "bench-\(index)"]) })
-      try spawn(groot, ["--store", store, "delete", "bench-\(index)"])
-      startupTimes.append(try timed { try spawn(groot, ["--store", store, "list"]) })
-
-      let dir = base + "/bare-\(index)"
-      for sub in ["", "/upper", "/work", "/merged"] { try FileSystem.makeDirectory(dir + sub) }
-      let options = "lowerdir=\(lowerdir),upperdir=\(dir)/upper,workdir=\(dir)/work"
-      mountTimes.append(
-        try timed { try spawn("/bin/mount", ["-t", "overlay", "overlay", "-o", options, dir + "/merged"]) })
-      try spawn("/bin/umount", [dir + "/merged"])
-      try FileSystem.removeTree(dir)
-    }
-    try spawn(groot, ["--store", store, "delete-store"])
-
-    let grootFigures = Figures(grootTimes)
-    let mountFigures = Figures(mountTimes)
-    print("warm create of \(image), \(runs) runs each, milliseconds")
-    print(Figures.header)
-    print(grootFigures.row("groot create"))
-    print(mountFigures.row("mount -t overlay"))
-    print(Figures(startupTimes).row("groot list"))
-    print("(groot list: process start-up and store open, the floor under any groot command)")
-    print(
-      String(
-        format: "ratio groot/mount: median %.2fx, p99 %.2fx, max %.2fx",
-        grootFigures.median / mountFigures.median, grootFigures.p99 / mountFigures.p99,
-        grootFigures.max / mountFigures.max))
-  }
-
-  /// The lower dir of a created image, as the bare mount's input.
-  private func lowerDirectory(store: String, image: String) throws -> String {
-    let mounts = try MountTable.current()
-    guard let mount = mounts.first(where: { $0.mountPoint == "\(store)/images/\(image)/rootfs" }),
-      let lower = mount.superOptions.split(separator: ",").first(where: { $0.hasPrefix("lowerdir=") })
-    else { throw BenchError("no overlay mount for \(image)") }
-    return lower.dropFirst("lowerdir=".count).split(separator: ":").map { "\(store)/\($0)" }.joined(separator: ":")
-  }
+    subcommands: [Fixtures.self, Startup.self, Warm.self, Clean.self, Limits.self, AgentLoad.self, Pull.self],
+    defaultSubcommand: Warm.self)
 }
 
 /// What every benchmark takes: the groot under test and the image it creates.
@@ -94,7 +28,9 @@ struct BenchOptions: ParsableArguments {
   }
 
   @Option(help: "The groot binary (default: beside this one).")
-  var groot = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().path + "/groot"
+  var groot = BenchOptions.defaultGroot
+
+  static let defaultGroot = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().path + "/groot"
 }
 
 struct Figures {
@@ -110,10 +46,10 @@ struct Figures {
     max = sorted.last!
   }
 
-  static let header = "                        min    median       p99       max"
+  static let header = "                          min    median       p99       max"
 
   func row(_ name: String) -> String {
-    name.padding(toLength: 18, withPad: " ", startingAt: 0)
+    name.padding(toLength: 20, withPad: " ", startingAt: 0)
       + [min, median, p99, max].map { String(format: "%10.2f", $0) }.joined()
   }
 }

@@ -46,9 +46,9 @@ struct InitStore: GrootCommand {
   }
 }
 
-struct Create: GrootCommand {
+struct Create: HotCommand {
   static let configuration = CommandConfiguration(
-    abstract: "Create a root filesystem for IMAGE; print its runtime-spec JSON.")
+    commandName: "create", abstract: "Create a root filesystem for IMAGE; print its runtime-spec JSON.")
 
   @OptionGroup var global: GlobalOptions
 
@@ -102,7 +102,7 @@ struct Create: GrootCommand {
     if withClean && withoutClean { throw ValidationError("with-clean and without-clean cannot be used together") }
   }
 
-  func run(_ context: CommandContext) throws {
+  var invocation: Invocation {
     var flags = Flags()
     flags.diskLimitSizeBytes = diskLimitSizeBytes
     flags.excludeImageFromQuota = excludeImageFromQuota
@@ -117,52 +117,44 @@ struct Create: GrootCommand {
     flags.username = username
     flags.password = password
     flags.skipLayerValidation = skipLayerValidation
-    let spec = try global.manager("create", flags, context: context).create(
-      image: image, id: id, showProgress: isatty(STDERR_FILENO) == 1)
-    print(try spec.json())
+    return Invocation(.create(image: image, id: id), global.applied(to: flags))
   }
 }
 
-struct Delete: GrootCommand {
-  static let configuration = CommandConfiguration(abstract: "Unmount and remove an image.")
+struct Delete: HotCommand {
+  static let configuration = CommandConfiguration(commandName: "delete", abstract: "Unmount and remove an image.")
 
   @OptionGroup var global: GlobalOptions
 
   @Argument(help: "Image id, image path or rootfs path.")
   var image: String
 
-  func run(_ context: CommandContext) throws {
-    print(try global.manager("delete", context: context).delete(image).line)
-  }
+  var invocation: Invocation { Invocation(.delete(image: image), global.applied()) }
 }
 
-struct List: GrootCommand {
-  static let configuration = CommandConfiguration(abstract: "Print each image's path, one a line.")
+struct List: HotCommand {
+  static let configuration = CommandConfiguration(commandName: "list", abstract: "Print each image's path, one a line.")
 
   @OptionGroup var global: GlobalOptions
 
-  func run(_ context: CommandContext) throws {
-    let paths = try global.manager("list", context: context).list()
-    if paths.isEmpty { print("Store empty") }
-    for path in paths { print(path) }
-  }
+  var invocation: Invocation { Invocation(.list, global.applied()) }
 }
 
-struct Stats: GrootCommand {
-  static let configuration = CommandConfiguration(abstract: "Print an image's disk usage as JSON.")
+struct Stats: HotCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "stats", abstract: "Print an image's disk usage as JSON.")
 
   @OptionGroup var global: GlobalOptions
 
   @Argument(help: "Image id, image path or rootfs path.")
   var image: String
 
-  func run(_ context: CommandContext) throws {
-    print(try global.manager("stats", context: context).stats(image).json())
-  }
+  var invocation: Invocation { Invocation(.stats(image: image), global.applied()) }
 }
 
 struct Capacity: GrootCommand {
   static let configuration = CommandConfiguration(
+    commandName: "capacity",
     abstract: "Print the store's size as JSON (init.store_size_bytes when the config gives it).")
 
   @OptionGroup var global: GlobalOptions
@@ -189,7 +181,7 @@ struct DeleteStore: GrootCommand {
 
 struct Clean: GrootCommand {
   static let configuration = CommandConfiguration(
-    abstract: "Remove layers no image uses, least recently used first.")
+    commandName: "clean", abstract: "Remove layers no image uses, least recently used first.")
 
   @OptionGroup var global: GlobalOptions
 
@@ -221,6 +213,7 @@ struct Clean: GrootCommand {
 
 struct Check: GrootCommand {
   static let configuration = CommandConfiguration(
+    commandName: "check",
     abstract: "Report inconsistencies in the store (and repair them with --repair); exit 1 if any remain.")
 
   @OptionGroup var global: GlobalOptions

@@ -6,7 +6,7 @@ struct Groot: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "groot",
     abstract: "Turns container images into root filesystems (a GrootFS-compatible image plugin).",
-    version: "groot version \(GrootVersion.current)",
+    version: GrootMain.versionLine,
     subcommands: [
       InitStore.self, Create.self, Delete.self, List.self, Stats.self, Clean.self, Check.self, Capacity.self,
       DeleteStore.self, GenerateVolumeSizeMetadata.self, EmptyTrash.self,
@@ -50,9 +50,8 @@ struct GlobalOptions: ParsableArguments {
   @Option(name: .long, help: "Accepted for GrootFS compatibility: metrics come from the journal and groot-agent.")
   var metronEndpoint: String?
 
-  /// The manager for `command`, with these flags and the command's own over the
-  /// config file; its logger goes into `context`, for the failure to be logged.
-  func manager(_ command: String, _ commandFlags: Flags = Flags(), context: CommandContext) throws -> ImageManager {
+  /// The command's own flags with these over them.
+  func applied(to commandFlags: Flags = Flags()) -> Flags {
     var flags = commandFlags
     flags.store = store
     flags.configPath = config
@@ -60,19 +59,32 @@ struct GlobalOptions: ParsableArguments {
     flags.logLevel = logLevel
     flags.logFile = logFile
     flags.lockTimeout = lockTimeout
-    let file = try config.map(ConfigFile.load(path:)) ?? ConfigFile()
-    let settings = try Settings(flags: flags, file: file)
-    let logger = try GrootLogging.bootstrap(settings, command: command)
-    context.logger = logger
-    return ImageManager(settings: settings, logger: logger, recorder: context.recorder)
+    return flags
+  }
+
+  /// The manager for `command`, with these flags and the command's own over the config file.
+  func manager(_ command: String, _ commandFlags: Flags = Flags(), context: CommandContext) throws -> ImageManager {
+    try context.manager(command, applied(to: commandFlags))
   }
 }
 
 /// What one run of groot carries from main into its command: the event recorder
 /// (its clock started with the process) and, once made, the logger.
-final class CommandContext {
+public final class CommandContext {
   let recorder = EventRecorder()
   var logger: Logger?
+
+  public init() {}
+
+  /// The manager for `command` with `flags` over the config file; its logger is
+  /// kept here, for a failure to be logged.
+  func manager(_ command: String, _ flags: Flags) throws -> ImageManager {
+    let file = try flags.configPath.map(ConfigFile.load(path:)) ?? ConfigFile()
+    let settings = try Settings(flags: flags, file: file)
+    let logger = try GrootLogging.bootstrap(settings, command: command)
+    self.logger = logger
+    return ImageManager(settings: settings, logger: logger, recorder: recorder)
+  }
 }
 
 /// A groot command: run with the process's context, never through globals.

@@ -1,0 +1,3 @@
+// libarchive's API, loaded on first use (lazy.c).
+#include <archive.h>
+#include <archive_entry.h>
