@@ -63,8 +63,9 @@ let package = Package(
     .target(
       name: "GrootAgent",
       dependencies: [
-        "GrootTelemetry", "GrootIO", "GrootStore",
+        "GrootTelemetry", "GrootIO", "GrootStore", "CGrootSys",
         .product(name: "Hummingbird", package: "hummingbird"),
+        .product(name: "AsyncHTTPClient", package: "async-http-client"),
         .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         .product(name: "Histogram", package: "hdrhistogram-swift"),
         .product(name: "Logging", package: "swift-log"),
@@ -122,7 +123,8 @@ let package = Package(
       name: "GrootUnitTests",
       dependencies: [
         "GrootOCI", "GrootReference", "GrootFetch", "GrootUnpack", "GrootCore", "GrootIO", "GrootStore", "GrootDriver",
-        "GrootSource", "GrootFixtures", "GrootTelemetry", "GrootCLI", .product(name: "Logging", package: "swift-log"),
+        "GrootSource", "GrootFixtures", "GrootTelemetry", "GrootCLI", "GrootAgent",
+        .product(name: "Logging", package: "swift-log"),
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
     .testTarget(

@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <linux/openat2.h>
 #include <string.h>
+#include <sys/klog.h>
 #include <sys/syscall.h>
 #include <sys/vfs.h>
 #include <sys/sysmacros.h>
@@ -45,3 +46,5 @@ int groot_loop_set_direct_io(int fd, unsigned long enabled) {
 int groot_unshare_fs(void) {
   return unshare(CLONE_FS);
 }
+
+int groot_klogctl(int type, char *buffer, int length) { return klogctl(type, buffer, length); }

@@ -13,9 +13,11 @@ public struct AgentConfig: Decodable, Sendable {
   public var labels: [String: String] = [:]
   /// host:port of a DogStatsD agent to send distributions to (optional).
   public var dogstatsd: String?
+  /// The D-state watchdog and store liveness probe.
+  public var watchdog = WatchdogConfig()
 
   enum CodingKeys: String, CodingKey {
-    case stores, listen, labels, dogstatsd
+    case stores, listen, labels, dogstatsd, watchdog
     case windowSeconds = "window_seconds"
     case pollIntervalSeconds = "poll_interval_seconds"
   }
@@ -30,6 +32,7 @@ public struct AgentConfig: Decodable, Sendable {
     pollIntervalSeconds = try container.decodeIfPresent(Double.self, forKey: .pollIntervalSeconds) ?? 0.2
     labels = try container.decodeIfPresent([String: String].self, forKey: .labels) ?? [:]
     dogstatsd = try container.decodeIfPresent(String.self, forKey: .dogstatsd)
+    watchdog = try container.decodeIfPresent(WatchdogConfig.self, forKey: .watchdog) ?? WatchdogConfig()
   }
 
   public static func load(path: String) throws -> AgentConfig {

@@ -20,20 +20,45 @@ struct JournalTailer: Service {
   }
 }
 
+/// What /snapshot serves: the folded journals, with the watchdog's figures beside them.
+struct AgentSnapshot: Encodable {
+  let agent: Folder.Snapshot
+  let watchdog: Watchdog.Snapshot
+
+  func encode(to encoder: Encoder) throws {
+    try agent.encode(to: encoder)
+    var container = encoder.container(keyedBy: Key.self)
+    try container.encode(watchdog, forKey: Key(stringValue: "watchdog")!)
+  }
+
+  struct Key: CodingKey {
+    var stringValue: String
+    var intValue: Int? { nil }
+    init?(stringValue: String) { self.stringValue = stringValue }
+    init?(intValue: Int) { nil }
+  }
+}
+
 /// groot-agent: the HTTP endpoints and the tailer, shut down cleanly on SIGTERM.
 public enum AgentServer {
   public static func run(config: AgentConfig, logger: Logger) async throws {
+    if let problem = config.watchdog.problem() { throw AgentError.config(path: "watchdog", reason: problem) }
     let folder = Folder(config: config, logger: logger)
     folder.poll()
+    let watchdog = Watchdog(
+      config: config.watchdog, stores: config.stores,
+      dogstatsd: config.dogstatsd.flatMap { DogStatsD(address: $0, labels: config.labels) }, logger: logger)
+    watchdog.start()
     let router = Router()
     router.get("metrics") { _, _ -> Response in
-      let text = PrometheusText.render(folder.snapshot())
+      let text = PrometheusText.render(folder.snapshot(), watchdog: watchdog.snapshot())
       return Response(
         status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
         body: .init(byteBuffer: ByteBuffer(string: text)))
     }
     router.get("healthz") { _, _ -> Response in
-      let problem = folder.problem()
+      let problems = [folder.problem(), watchdog.problem()].compactMap { $0 }
+      let problem = problems.isEmpty ? nil : problems.joined(separator: "\n")
       return Response(
         status: problem == nil ? .ok : .serviceUnavailable, headers: [.contentType: "text/plain"],
         body: .init(byteBuffer: ByteBuffer(string: (problem ?? "ok") + "\n")))
@@ -41,7 +66,8 @@ public enum AgentServer {
     router.get("snapshot") { _, _ -> Response in
       let encoder = JSONEncoder()
       encoder.outputFormatting = [.sortedKeys]
-      let data = (try? encoder.encode(folder.snapshot())) ?? Data("{}".utf8)
+      let data =
+        (try? encoder.encode(AgentSnapshot(agent: folder.snapshot(), watchdog: watchdog.snapshot()))) ?? Data("{}".utf8)
       return Response(
         status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }

@@ -10,7 +10,7 @@ import GrootTelemetry
 final class DogStatsD: @unchecked Sendable {
   private let fd: Int32
   private var address = sockaddr_in()
-  private let tags: String
+  let tags: String
 
   init?(address text: String, labels: [String: String]) {
     guard let colon = text.lastIndex(of: ":"), let port = UInt16(text[text.index(after: colon)...]) else { return nil }
@@ -29,7 +29,11 @@ final class DogStatsD: @unchecked Sendable {
     if let kind = event.errorKind { eventTags += ",error_kind:\(kind)" }
     if !tags.isEmpty { eventTags += "," + tags }
     let milliseconds = String(format: "%.3f", event.durationSeconds * 1000)
-    let payload = "groot.operation.duration:\(milliseconds)|d|#\(eventTags)\ngroot.operations:1|c|#\(eventTags)"
+    sendRaw("groot.operation.duration:\(milliseconds)|d|#\(eventTags)\ngroot.operations:1|c|#\(eventTags)")
+  }
+
+  /// One datagram.
+  func sendRaw(_ payload: String) {
     var target = address
     _ = payload.withCString { bytes in
       withUnsafePointer(to: &target) {
@@ -38,5 +42,15 @@ final class DogStatsD: @unchecked Sendable {
         }
       }
     }
+  }
+}
+
+extension DogStatsD {
+  /// A DogStatsD event: `_e{title length,text length}:title|text|t:error|#tags`.
+  func sendEvent(title: String, text: String) {
+    let escaped = text.replacingOccurrences(of: "\n", with: "\\n")
+    let payload =
+      "_e{\(title.utf8.count),\(escaped.utf8.count)}:\(title)|\(escaped)|t:error" + (tags.isEmpty ? "" : "|#\(tags)")
+    sendRaw(payload)
   }
 }

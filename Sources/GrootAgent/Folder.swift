@@ -16,13 +16,20 @@ public final class Folder: @unchecked Sendable {
   private var saturation: [String: Saturation] = [:]
   private var problems: [String: String] = [:]
   private var lastSaturationSample: Double = 0
+  /// One writer per store: saving the state waits on the store's file system, which
+  /// can hang (frozen, dead disk); the agent must not hang with it.
+  private var writers: [String: BoundedWorkers] = [:]
+  static let saveTimeout: Double = 5
 
   public init(config: AgentConfig, logger: Logger) {
     self.config = config
     self.logger = logger
     self.windows = Windows(length: config.windowSeconds, now: Date().timeIntervalSince1970)
     self.statsd = config.dogstatsd.flatMap { DogStatsD(address: $0, labels: config.labels) }
-    for store in config.stores { totals[store] = Self.loadTotals(store: store) }
+    for store in config.stores {
+      totals[store] = Self.loadTotals(store: store)
+      writers[store] = BoundedWorkers(limit: 1, timeout: Self.saveTimeout)
+    }
   }
 
   static func statePath(store: String) -> String { store.appending(path: "events/agent-state.json") }
@@ -56,13 +63,30 @@ public final class Folder: @unchecked Sendable {
     for event in batch.events { state.fold(event) }
     state.malformedLines += batch.malformedLines
     state.cursor = batch.cursor
-    do {
-      let bytes = try JSONEncoder().encode(state)
-      try FileSystem.writeAtomically(Array(bytes), to: Self.statePath(store: store))
-    } catch {
+    let bytes = (try? JSONEncoder().encode(state)).map(Array.init) ?? []
+    let path = Self.statePath(store: store)
+    let finished = batch.finishedSegments.map(journal.segmentPath)
+    let failure: String?
+    switch writers[store]!.run({ () -> String? in
+      do {
+        try FileSystem.writeAtomically(bytes, to: path)
+        for segment in finished { unlink(segment) }
+        return nil
+      } catch {
+        return "cannot save agent state: \(error)"
+      }
+    }) {
+    case .done(let error): failure = error
+    case .timedOut:
+      failure =
+        "saving agent state did not finish in \(Int(Self.saveTimeout)) s: the store's file system is not taking writes"
+    case .refused:
+      failure = "an earlier save of agent state is still blocked: the store's file system is not taking writes"
+    }
+    if let failure {
       // Not saved: fold nothing, so the same events are read again next time.
-      lock.withLock { problems[store] = "cannot save agent state: \(error)" }
-      logger.error("cannot save agent state", metadata: ["store": "\(store)", "error": "\(error)"])
+      lock.withLock { problems[store] = failure }
+      logger.error("cannot save agent state", metadata: ["store": "\(store)", "error": "\(failure)"])
       return
     }
     lock.withLock {
@@ -71,7 +95,6 @@ public final class Folder: @unchecked Sendable {
       for event in batch.events { windows.record(operation: event.operation, seconds: event.durationSeconds) }
     }
     for event in batch.events { statsd?.send(event) }
-    for segment in batch.finishedSegments { unlink(journal.segmentPath(segment)) }
     if batch.malformedLines > 0 {
       logger.error(
         "malformed journal lines skipped", metadata: ["store": "\(store)", "count": "\(batch.malformedLines)"])

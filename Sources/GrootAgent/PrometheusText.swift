@@ -10,7 +10,7 @@ struct PrometheusText {
     common = labels.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
   }
 
-  static func render(_ snapshot: Folder.Snapshot) -> String {
+  static func render(_ snapshot: Folder.Snapshot, watchdog: Watchdog.Snapshot? = nil) -> String {
     var text = PrometheusText(labels: snapshot.labels)
     text.sample("groot_agent_up", "gauge", "1 while the agent runs.", [], 1)
     for (store, totals) in snapshot.stores.sorted(by: { $0.key < $1.key }) {
@@ -87,7 +87,61 @@ struct PrometheusText {
         "Images' disk limits as a percentage of capacity (DiskCommittedPercentage).", labels,
         saturation.committedPercentage)
     }
+    if let watchdog { text.watchdog(watchdog) }
     return text.lines.joined(separator: "\n") + "\n"
+  }
+
+  /// The watchdog's figures: D-state threads, stuck threads, detections, the sampler's own health, probes.
+  private mutating func watchdog(_ w: Watchdog.Snapshot) {
+    sample(
+      "groot_dstate_threads", "gauge", "Watched threads in uninterruptible sleep (D) now.", [], Double(w.threadsInD))
+    sample(
+      "groot_stuck_threads", "gauge", "Threads stuck in D now (context switches unchanged past the threshold).", [],
+      Double(w.stuck.count))
+    for (command, count) in Dictionary(grouping: w.stuck, by: \.command).mapValues(\.count).sorted(by: {
+      $0.key < $1.key
+    }) {
+      sample(
+        "groot_stuck_threads_by_command", "gauge", "Threads stuck in D now, by command name.", [("command", command)],
+        Double(count))
+    }
+    declare("groot_dstate_age_seconds", "histogram", "How long each thread in D now has been there, seconds.")
+    for (index, bound) in Watchdog.ageBounds.enumerated() {
+      line("groot_dstate_age_seconds_bucket", [("le", Self.number(bound))], Double(w.ageBuckets[index]))
+    }
+    line("groot_dstate_age_seconds_bucket", [("le", "+Inf")], Double(w.threadsInD))
+    line("groot_dstate_age_seconds_count", [], Double(w.threadsInD))
+    sample(
+      "groot_stuck_detections_total", "counter", "Threads found stuck in D (each once).", [], Double(w.detectionsTotal))
+    sample("groot_watchdog_samples_total", "counter", "Samples of every thread taken.", [], Double(w.samplesTotal))
+    sample(
+      "groot_watchdog_overruns_total", "counter", "Samples that took longer than the interval.", [],
+      Double(w.overrunsTotal))
+    sample("groot_watchdog_sample_seconds", "gauge", "Duration of the last sample, seconds.", [], w.lastSampleSeconds)
+    sample("groot_watchdog_sample_seconds_max", "gauge", "Longest sample since start, seconds.", [], w.maxSampleSeconds)
+    sample(
+      "groot_watchdog_blocked_workers", "gauge", "Reads of /proc given up on and still blocked.", [],
+      Double(w.blockedWorkers))
+    sample(
+      "groot_watchdog_abandoned_reads_total", "counter", "Reads of /proc that timed out.", [],
+      Double(w.abandonedReadsTotal))
+    sample("groot_watchdog_bundles_total", "counter", "Evidence bundles written.", [], Double(w.bundlesTotal))
+    for outcome in Alerter.Outcome.allCases {
+      sample(
+        "groot_watchdog_alerts_total", "counter", "Alerts, by outcome.", [("outcome", outcome.rawValue)],
+        Double(w.alerts[outcome.rawValue] ?? 0))
+    }
+    for (store, probe) in w.probes.sorted(by: { $0.key < $1.key }) {
+      let labels = [("store", store)]
+      sample(
+        "groot_store_probe_healthy", "gauge",
+        "1 if the store's last liveness probe wrote, synced and removed its file in time.", labels,
+        probe.healthy ? 1 : 0)
+      sample(
+        "groot_store_probe_failures_total", "counter", "Store liveness probes that failed or timed out.", labels,
+        Double(probe.failuresTotal))
+      sample("groot_store_probes_total", "counter", "Store liveness probes run.", labels, Double(probe.probesTotal))
+    }
   }
 
   private mutating func declare(_ name: String, _ type: String, _ help: String) {

@@ -104,17 +104,17 @@ struct AgentLoad: ParsableCommand {
     return object["eventsFolded"] as? Int ?? 0
   }
 
-  /// utime + stime of a process, seconds (/proc/PID/stat fields 14 and 15).
-  private func cpuSeconds(_ pid: pid_t) throws -> Double {
-    let text = try String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)
-    let fields = text[text.lastIndex(of: ")")!...].split(separator: " ")
-    let ticks = Double(sysconf(Int32(_SC_CLK_TCK)))
-    return (Double(fields[12])! + Double(fields[13])!) / ticks
-  }
-
   private func peakResidentKiB(_ pid: pid_t) throws -> Int {
     let text = try String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)
     let line = text.split(separator: "\n").first { $0.hasPrefix("VmHWM:") }!
     return Int(line.split(separator: " ", omittingEmptySubsequences: true)[1])!
   }
+}
+
+/// utime + stime of a process, seconds (/proc/PID/stat fields 14 and 15).
+func cpuSeconds(_ pid: pid_t) throws -> Double {
+  let text = try String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)
+  let fields = text[text.lastIndex(of: ")")!...].split(separator: " ")
+  let ticks = Double(sysconf(Int32(_SC_CLK_TCK)))
+  return (Double(fields[12])! + Double(fields[13])!) / ticks
 }

@@ -12,7 +12,9 @@ import GrootIO
 struct GrootBench: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "groot-bench", abstract: "Benchmarks groot beside a peer in the same run.",
-    subcommands: [Fixtures.self, Startup.self, Warm.self, Clean.self, Limits.self, AgentLoad.self, Pull.self],
+    subcommands: [
+      Fixtures.self, Startup.self, Warm.self, WatchdogLoad.self, Clean.self, Limits.self, AgentLoad.self, Pull.self,
+    ],
     defaultSubcommand: Warm.self)
 }
 

@@ -22,6 +22,9 @@ int groot_open_in_root(int dirfd, const char *path, int flags, mode_t mode);
 /// unshare(CLONE_FS): this thread gets a working directory of its own.
 int groot_unshare_fs(void);
 
+/// klogctl(3) (syslog(2)): the kernel log's size (type 10) or all of it (type 3).
+int groot_klogctl(int type, char *buffer, int length);
+
 /// syncfs(2), hidden behind _GNU_SOURCE.
 int groot_syncfs(int fd);
 
