@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 
 @testable import GrootAgent
@@ -56,5 +57,44 @@ struct StuckDetectorTests {
     #expect(sample.parent == 3)
     #expect(sample.startTime == 4242)
     #expect(ThreadSample(pid: 1, stat: "garbage") == nil)
+  }
+}
+
+@Suite("Watchdog config")
+struct WatchdogConfigTests {
+  @Test("the watchdog: section of the agent's YAML sets every knob; defaults otherwise; nonsense is refused")
+  func yaml() throws {
+    let path = "/tmp/groot-agent-config-\(getpid()).yml"
+    defer { unlink(path) }
+    try """
+    stores: [/s]
+    watchdog:
+      interval_seconds: 0.5
+      stuck_threshold_seconds: 30
+      ancestors: [gdn, runc]
+      cgroups: [/garden]
+      webhook_url: http://127.0.0.1:1/hook
+      alerts_per_minute: 3
+      bundle_directory: /b
+      max_bundles: 7
+      max_bundle_bytes: 1000
+      sysrq: true
+      read_timeout_seconds: 1
+      max_blocked_workers: 2
+      probe_interval_seconds: 5
+      probe_timeout_seconds: 2
+    """.write(toFile: path, atomically: true, encoding: .utf8)
+    let config = try AgentConfig.load(path: path).watchdog
+    #expect(config.intervalSeconds == 0.5 && config.stuckThresholdSeconds == 30)
+    #expect(config.ancestors == ["gdn", "runc"] && config.cgroups == ["/garden"])
+    #expect(config.webhookURL == "http://127.0.0.1:1/hook" && config.alertsPerMinute == 3)
+    #expect(config.bundleDirectory == "/b" && config.maxBundles == 7 && config.maxBundleBytes == 1000)
+    #expect(config.sysrq && config.readTimeoutSeconds == 1 && config.maxBlockedWorkers == 2)
+    #expect(config.probeIntervalSeconds == 5 && config.probeTimeoutSeconds == 2)
+    #expect(config.problem() == nil)
+    #expect(WatchdogConfig().stuckThresholdSeconds == 120 && WatchdogConfig().intervalSeconds == 1)
+    var bad = WatchdogConfig()
+    bad.stuckThresholdSeconds = 0.5
+    #expect(bad.problem() != nil)
   }
 }
