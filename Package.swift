@@ -13,6 +13,7 @@ let package = Package(
     .executable(name: "groot", targets: ["groot"]),
     .executable(name: "groot-bench", targets: ["groot-bench"]),
     .executable(name: "groot-agent", targets: ["groot-agent"]),
+    .executable(name: "groot-canary", targets: ["groot-canary"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -71,6 +72,8 @@ let package = Package(
         .product(name: "Logging", package: "swift-log"),
         .product(name: "Yams", package: "Yams"),
       ]),
+    // groot-canary's judgement: cohorts, tests, verdicts, simulation.
+    .target(name: "GrootCanary", dependencies: ["GrootTelemetry"]),
     .target(
       name: "GrootCore",
       dependencies: [
@@ -106,6 +109,9 @@ let package = Package(
     .executableTarget(
       name: "groot-agent",
       dependencies: ["GrootAgent", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+    .executableTarget(
+      name: "groot-canary",
+      dependencies: ["GrootCanary", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
     // Fuzz targets: a replay tool in a normal build, libFuzzer with GROOT_FUZZ=1 (scripts/fuzz).
     .executableTarget(
       name: "groot-fuzz",
@@ -123,7 +129,7 @@ let package = Package(
       name: "GrootUnitTests",
       dependencies: [
         "GrootOCI", "GrootReference", "GrootFetch", "GrootUnpack", "GrootCore", "GrootIO", "GrootStore", "GrootDriver",
-        "GrootSource", "GrootFixtures", "GrootTelemetry", "GrootCLI", "GrootAgent",
+        "GrootSource", "GrootFixtures", "GrootTelemetry", "GrootCLI", "GrootAgent", "GrootCanary",
         .product(name: "Logging", package: "swift-log"),
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),

@@ -1,0 +1,47 @@
+import Foundation
+import Testing
+
+/// groot-canary on two real stores' journals.
+@Suite("groot-canary")
+struct CanaryCommandTests {
+  static var binary: String { Project.root + "/.build/debug/groot-canary" }
+  static let image = "oci://\(Project.image(.busybox))"
+
+  /// Create+delete cycles on every store in turn, so that load on the machine
+  /// falls on all alike; a store in `failing` creates a corrupted image instead
+  /// for its last `failures` cycles.
+  static func traffic(_ stores: [TestStore], cycles: Int, failing: TestStore, failures: Int) throws {
+    for index in 0..<cycles {
+      for store in stores {
+        if store === failing && index >= cycles - failures {
+          _ = try store.groot("create", "oci://\(Project.image(.corrupted))", "c\(index)")
+        } else {
+          _ = try store.create(image, "c\(index)")
+          _ = try store.groot("delete", "c\(index)")
+        }
+      }
+    }
+  }
+
+  @Test("like for like: promote, exit 0; a canary whose creates fail: rollback, exit 1, naming the errors")
+  func judgeFromJournals() throws {
+    let baseline = try TestStore()
+    let canary = try TestStore()
+    let broken = try TestStore()
+    try Self.traffic([baseline, canary, broken], cycles: 120, failing: broken, failures: 12)
+
+    let same = try run(Self.binary, ["judge", "--baseline-store", baseline.path, "--canary-store", canary.path])
+    #expect(same.status == 0, "\(same.stdout)")
+    #expect(same.stdout.contains("verdict: promote"))
+
+    let worse = try run(
+      Self.binary, ["judge", "--baseline-store", baseline.path, "--canary-store", broken.path, "--format", "json"])
+    #expect(worse.status == 1, "\(worse.stdout)")
+    let judgement = try JSONSerialization.jsonObject(with: Data(worse.stdout.utf8)) as? [String: Any]
+    #expect(judgement?["verdict"] as? String == "rollback")
+    #expect((judgement?["reasons"] as? [String])?.contains { $0.hasPrefix("errors: create") } == true)
+
+    let none = try run(Self.binary, ["judge", "--baseline-store", baseline.path, "--canary-store", "/nonexistent"])
+    #expect(none.status == 2, "a canary with no traffic is a hold: \(none.stdout)")
+  }
+}
