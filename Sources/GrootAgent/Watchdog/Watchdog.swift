@@ -170,12 +170,8 @@ public final class Watchdog: @unchecked Sendable {
   }
 
   private func report(_ thread: ThreadSample, age: Double, tree: [ThreadSample]) {
-    let bundle = bundles.write(stuck: thread, age: age, tree: tree, stores: stores, workers: readers)
+    let bundle = counted(bundles.write(stuck: thread, age: age, tree: tree, stores: stores, workers: readers))
     let container = containerID(fromCgroup: readPrefixIfQuick("\(config.procRoot)/\(thread.pid)/cgroup"))
-    lock.withLock {
-      if bundle != nil { state.bundlesTotal += 1 }
-      state.lastBundle = bundle ?? state.lastBundle
-    }
     alerter.send(
       Alerter.Alert(
         title: "groot-agent: thread stuck in D on \(Host.name)",
@@ -184,6 +180,15 @@ public final class Watchdog: @unchecked Sendable {
           ("container", container ?? "none"), ("stuck for", String(format: "%.0f s", age)),
           ("bundle", bundle ?? "not written"),
         ], key: "tid:\(thread.tid):\(thread.startTime)"))
+  }
+
+  /// A bundle's path, counted in the metrics when it was written.
+  private func counted(_ bundle: String?) -> String? {
+    lock.withLock {
+      if bundle != nil { state.bundlesTotal += 1 }
+      state.lastBundle = bundle ?? state.lastBundle
+    }
+    return bundle
   }
 
   private func readPrefixIfQuick(_ path: String) -> [UInt8]? {
@@ -229,11 +234,7 @@ public final class Watchdog: @unchecked Sendable {
     }
     guard let failure, wasHealthy else { return }
     evidence.async { [self] in
-      let bundle = bundles.write(probeFailure: store, reason: failure, stores: stores, workers: readers)
-      lock.withLock {
-        if bundle != nil { state.bundlesTotal += 1 }
-        state.lastBundle = bundle ?? state.lastBundle
-      }
+      let bundle = counted(bundles.write(probeFailure: store, reason: failure, stores: stores, workers: readers))
       alerter.send(
         Alerter.Alert(
           title: "groot-agent: store probe failed on \(Host.name)",
