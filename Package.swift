@@ -73,7 +73,12 @@ let package = Package(
         .product(name: "Yams", package: "Yams"),
       ]),
     // groot-canary's judgement: cohorts, tests, verdicts, simulation.
-    .target(name: "GrootCanary", dependencies: ["GrootTelemetry"]),
+    .target(
+      name: "GrootCanary",
+      dependencies: [
+        "GrootTelemetry", .product(name: "AsyncHTTPClient", package: "async-http-client"),
+        .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOFoundationCompat", package: "swift-nio"),
+      ]),
     .target(
       name: "GrootCore",
       dependencies: [

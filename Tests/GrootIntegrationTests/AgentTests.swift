@@ -110,37 +110,8 @@ struct AgentTests {
     let p99 = try #require(
       try agent.metric("groot_image_creation_time_seconds_window_quantile", ["window": "current", "quantile": "0.99"]))
 
-    let port = Int.random(in: 20000...60000)
-    let config = store.base + "/prometheus.yml"
-    try """
-    global:
-      scrape_interval: 1s
-    scrape_configs:
-      - job_name: groot-agent
-        static_configs:
-          - targets: ["127.0.0.1:\(agent.port)"]
-    """.write(toFile: config, atomically: true, encoding: .utf8)
-    let server = Process()
-    server.executableURL = URL(fileURLWithPath: "/usr/bin/prometheus")
-    server.arguments = [
-      "--config.file=\(config)", "--storage.tsdb.path=\(store.base)/tsdb", "--web.listen-address=127.0.0.1:\(port)",
-    ]
-    server.standardOutput = FileHandle.nullDevice
-    server.standardError = FileHandle.nullDevice
-    try server.run()
-    defer {
-      server.terminate()
-      server.waitUntilExit()
-    }
-    func query(_ expression: String) throws -> Double? {
-      let outcome = try run(
-        "/usr/bin/curl", ["-s", "--data-urlencode", "query=\(expression)", "http://127.0.0.1:\(port)/api/v1/query"])
-      guard let json = try? JSONSerialization.jsonObject(with: Data(outcome.stdout.utf8)) as? [String: Any],
-        let data = json["data"] as? [String: Any], let result = data["result"] as? [[String: Any]],
-        let value = result.first?["value"] as? [Any], let text = value.last as? String
-      else { return nil }
-      return Double(text)
-    }
+    let server = try PrometheusServer(scraping: [agent], in: store.base)
+    let query = server.query
     try agent.waitFor("Prometheus to scrape", timeout: 60) {
       try query(#"groot_image_creation_time_seconds_max{window="current"}"#) != nil
     }

@@ -44,4 +44,30 @@ struct CanaryCommandTests {
     let none = try run(Self.binary, ["judge", "--baseline-store", baseline.path, "--canary-store", "/nonexistent"])
     #expect(none.status == 2, "a canary with no traffic is a hold: \(none.stdout)")
   }
+
+  @Test("from Prometheus: two agents labelled by cohort; like for like promotes, a failing canary rolls back")
+  func judgeFromPrometheus() throws {
+    let baseline = try TestStore()
+    let canary = try TestStore()
+    let agents = try [("baseline", baseline), ("canary", canary)].map { cohort, store in
+      try AgentProcess(store: store, arguments: ["--label", "cohort=\(cohort)", "--probe-interval", "3600"])
+    }
+    let prometheus = try PrometheusServer(scraping: agents, in: baseline.base)
+    try Self.traffic([baseline, canary], cycles: 120, failing: canary, failures: 0)
+    func scraped(_ creates: Double, _ cohort: String) throws -> Bool {
+      try prometheus.query(#"sum(groot_operations_total{operation="create",cohort="\#(cohort)"})"#) == creates
+    }
+    try agents[0].waitFor("Prometheus to scrape both", timeout: 60) {
+      try scraped(120, "baseline") && scraped(120, "canary")
+    }
+    let judge = ["judge", "--prometheus", prometheus.url, "--label", "cohort", "--last", "600"]
+    let same = try run(Self.binary, judge)
+    #expect(same.status == 0, "\(same.stdout)")
+
+    for index in 0..<12 { _ = try canary.groot("create", "oci://\(Project.image(.corrupted))", "bad\(index)") }
+    try agents[1].waitFor("Prometheus to scrape the failures", timeout: 60) { try scraped(132, "canary") }
+    let worse = try run(Self.binary, judge)
+    #expect(worse.status == 1, "\(worse.stdout)")
+    #expect(worse.stdout.contains("errors: create failed"))
+  }
 }

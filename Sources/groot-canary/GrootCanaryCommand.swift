@@ -4,39 +4,65 @@ import GrootCanary
 
 /// groot-canary: compares a canary cohort of hosts with a baseline and says
 /// promote, hold or roll back (exit 0, 2, 1; 3 when it cannot judge).
-struct GrootCanaryCommand: ParsableCommand {
+@main
+struct GrootCanaryCommand: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "groot-canary",
     abstract: "Judges a rollout: promote (0), rollback (1), hold (2), could not judge (3).",
     subcommands: [Judge.self, Simulate.self], defaultSubcommand: Judge.self)
 }
 
-struct Judge: ParsableCommand {
+struct Judge: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
-    commandName: "judge", abstract: "Compare two cohorts' stores, from their journals.")
+    commandName: "judge",
+    abstract: "Compare two cohorts: from a Prometheus server scraping their agents, or from their stores' journals.")
 
-  @Option(help: "A baseline host's store (repeatable).")
+  @Option(help: "Prometheus server (http://HOST:PORT) scraping both cohorts' groot-agents.")
+  var prometheus: String?
+
+  @Option(help: "The label that tells the cohorts apart (the agents' --label).")
+  var label = "cohort"
+
+  @Option(help: "The baseline's value of the label.")
+  var baseline = "baseline"
+
+  @Option(help: "The canary's value of the label.")
+  var canary = "canary"
+
+  @Option(help: "Canary hosts over baseline hosts (for comparing traffic from Prometheus).")
+  var hostRatio = 1.0
+
+  @Option(help: "A baseline host's store, read offline (repeatable).")
   var baselineStore: [String] = []
 
-  @Option(help: "A canary host's store (repeatable).")
+  @Option(help: "A canary host's store, read offline (repeatable).")
   var canaryStore: [String] = []
 
-  @Option(help: "Judge operations that started in the last SECONDS.")
+  @Option(help: "Judge the last SECONDS.")
   var last: Double = 3600
 
   @Option(help: "text or json.")
   var format = "text"
 
-  func run() throws {
-    guard !baselineStore.isEmpty, !canaryStore.isEmpty else {
-      throw ValidationError("give at least one --baseline-store and one --canary-store")
-    }
+  func run() async throws {
     guard ["text", "json"].contains(format) else { throw ValidationError("--format is text or json") }
-    let now = Date().timeIntervalSince1970
-    let baseline = Cohort.fromJournals(stores: baselineStore, since: now - last, until: now)
-    let canary = Cohort.fromJournals(stores: canaryStore, since: now - last, until: now)
     var options = JudgementOptions()
-    options.hostRatio = Double(canaryStore.count) / Double(baselineStore.count)
+    let baselineCohort: Cohort
+    let canaryCohort: Cohort
+    if let prometheus {
+      let source = PrometheusCohorts(url: prometheus, label: label, range: "\(Int(last))s")
+      (baselineCohort, canaryCohort) = (try await source.cohort(baseline), try await source.cohort(canary))
+      options.hostRatio = hostRatio
+    } else {
+      guard !baselineStore.isEmpty, !canaryStore.isEmpty else {
+        throw ValidationError("give --prometheus, or at least one --baseline-store and one --canary-store")
+      }
+      let now = Date().timeIntervalSince1970
+      baselineCohort = Cohort.fromJournals(stores: baselineStore, since: now - last, until: now)
+      canaryCohort = Cohort.fromJournals(stores: canaryStore, since: now - last, until: now)
+      options.hostRatio = Double(canaryStore.count) / Double(baselineStore.count)
+    }
+    let (baseline, canary) = (baselineCohort, canaryCohort)
     let judgement = GrootCanary.Judge.judge(baseline: baseline, canary: canary, options: options)
     print(format == "json" ? try judgement.json() : judgement.text())
     throw ExitCode(judgement.verdict.exitCode)
@@ -68,5 +94,3 @@ struct Simulate: ParsableCommand {
     print("(\(Simulation.operations) creates per cohort per trial, \(trials) trials, seed \(seed))")
   }
 }
-
-GrootCanaryCommand.main()
