@@ -50,6 +50,13 @@ public enum AgentServer {
       dogstatsd: config.dogstatsd.flatMap { DogStatsD(address: $0, labels: config.labels) }, logger: logger)
     watchdog.start()
     let router = Router()
+    for path in ["/", "dashboard"] {
+      router.get(RouterPath(path)) { _, _ -> Response in
+        Response(
+          status: .ok, headers: [.contentType: "text/html; charset=utf-8"],
+          body: .init(byteBuffer: ByteBuffer(string: Dashboard.html)))
+      }
+    }
     router.get("metrics") { _, _ -> Response in
       let text = PrometheusText.render(folder.snapshot(), watchdog: watchdog.snapshot())
       return Response(
