@@ -6,6 +6,10 @@ public struct Cohort: Codable, Sendable {
     public var failures = 0
     /// The true maximum, where the source keeps one (it may exceed the samples').
     public var max: Double?
+    /// Unix start times of every operation and of the failed ones, where the source
+    /// keeps them (journals), for the report's traffic and errors over time.
+    public var starts: [Double] = []
+    public var failureStarts: [Double] = []
 
     public init(latencies: [Double] = [], failures: Int = 0, max: Double? = nil) {
       self.latencies = latencies

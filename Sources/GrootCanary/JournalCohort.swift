@@ -17,7 +17,11 @@ extension Cohort {
           guard start >= since, start < until else { continue }
           var operation = cohort.operations[event.operation] ?? Operation()
           operation.latencies.append(event.durationSeconds)
-          if event.outcome != .success { operation.failures += 1 }
+          operation.starts.append(start)
+          if event.outcome != .success {
+            operation.failures += 1
+            operation.failureStarts.append(start)
+          }
           cohort.operations[event.operation] = operation
         }
         guard batch.cursor != cursor else { break }

@@ -41,11 +41,14 @@ struct Judge: AsyncParsableCommand {
   @Option(help: "Judge the last SECONDS.")
   var last: Double = 3600
 
-  @Option(help: "text or json.")
+  @Option(help: "text, json or html (a self-contained report with charts).")
   var format = "text"
 
+  @Option(help: "Write the report here instead of stdout.")
+  var output: String?
+
   func run() async throws {
-    guard ["text", "json"].contains(format) else { throw ValidationError("--format is text or json") }
+    guard ["text", "json", "html"].contains(format) else { throw ValidationError("--format is text, json or html") }
     var options = JudgementOptions()
     let baselineCohort: Cohort
     let canaryCohort: Cohort
@@ -64,7 +67,22 @@ struct Judge: AsyncParsableCommand {
     }
     let (baseline, canary) = (baselineCohort, canaryCohort)
     let judgement = GrootCanary.Judge.judge(baseline: baseline, canary: canary, options: options)
-    print(format == "json" ? try judgement.json() : judgement.text())
+    let names =
+      prometheus == nil
+      ? (baselineStore.joined(separator: ", "), canaryStore.joined(separator: ", "))
+      : ("\(label)=\(self.baseline)", "\(label)=\(self.canary)")
+    let report: String
+    switch format {
+    case "json": report = try judgement.json()
+    case "html": report = ReportHTML(judgement: judgement, baseline: baseline, canary: canary, names: names).render()
+    default: report = judgement.text()
+    }
+    if let output {
+      try report.write(toFile: output, atomically: true, encoding: .utf8)
+      print(judgement.verdict.rawValue)
+    } else {
+      print(report)
+    }
     throw ExitCode(judgement.verdict.exitCode)
   }
 }

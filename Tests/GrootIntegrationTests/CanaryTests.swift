@@ -41,6 +41,28 @@ struct CanaryCommandTests {
     #expect(judgement?["verdict"] as? String == "rollback")
     #expect((judgement?["reasons"] as? [String])?.contains { $0.hasPrefix("errors: create") } == true)
 
+    // The HTML report, loaded in headless Chromium: verdict, cohorts, checks and charts in its DOM.
+    let report = broken.base + "/report.html"
+    let html = try run(
+      Self.binary,
+      [
+        "judge", "--baseline-store", baseline.path, "--canary-store", broken.path, "--format", "html", "--output",
+        report,
+      ])
+    #expect(html.status == 1 && html.stdout == "rollback\n")
+    let dom = try DashboardTests.render("file://" + report, screenshot: broken.base + "/report.png")
+    #expect(dom.contains("<span id=\"verdict\" class=\"rollback\">rollback</span>"))
+    #expect(
+      dom.contains("id=\"baseline-name\">\(baseline.path)<") && dom.contains("id=\"canary-name\">\(broken.path)<"))
+    #expect(
+      dom.contains("<tr data-signal=\"errors\" data-operation=\"create\">") && dom.contains("class=\"fail\">fail</td>"))
+    for mark in [
+      "data-cohort=\"baseline\"", "data-cohort=\"canary\"", "data-mark=\"baseline-p99\"", "data-mark=\"canary-max\"",
+      "id=\"latency-create\"", "id=\"timeline-create\"", "data-failures=\"canary\"",
+    ] {
+      #expect(dom.contains(mark), "\(mark) missing from the report")
+    }
+
     let none = try run(Self.binary, ["judge", "--baseline-store", baseline.path, "--canary-store", "/nonexistent"])
     #expect(none.status == 2, "a canary with no traffic is a hold: \(none.stdout)")
   }
