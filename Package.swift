@@ -64,7 +64,7 @@ let package = Package(
     .target(
       name: "GrootAgent",
       dependencies: [
-        "GrootTelemetry", "GrootIO", "GrootStore", "CGrootSys",
+        "GrootTelemetry", "GrootIO", "GrootStore", "CGrootSys", "GrootCanary",
         .product(name: "Hummingbird", package: "hummingbird"),
         .product(name: "AsyncHTTPClient", package: "async-http-client"),
         .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

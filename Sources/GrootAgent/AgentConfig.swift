@@ -15,9 +15,36 @@ public struct AgentConfig: Decodable, Sendable {
   public var dogstatsd: String?
   /// The D-state watchdog and store liveness probe.
   public var watchdog = WatchdogConfig()
+  /// The dashboard's cohort view: cohorts compared from this Prometheus.
+  public var cohorts: CohortView?
+
+  /// A Prometheus that scrapes both cohorts' agents, and how they are told apart.
+  public struct CohortView: Decodable, Sendable {
+    public var prometheus: String
+    public var label = "cohort"
+    public var baseline = "baseline"
+    public var canary = "canary"
+    public var rangeSeconds = 3600
+
+    enum CodingKeys: String, CodingKey {
+      case prometheus, label, baseline, canary
+      case rangeSeconds = "range_seconds"
+    }
+
+    public init(prometheus: String) { self.prometheus = prometheus }
+
+    public init(from decoder: Decoder) throws {
+      let c = try decoder.container(keyedBy: CodingKeys.self)
+      prometheus = try c.decode(String.self, forKey: .prometheus)
+      label = try c.decodeIfPresent(String.self, forKey: .label) ?? label
+      baseline = try c.decodeIfPresent(String.self, forKey: .baseline) ?? baseline
+      canary = try c.decodeIfPresent(String.self, forKey: .canary) ?? canary
+      rangeSeconds = try c.decodeIfPresent(Int.self, forKey: .rangeSeconds) ?? rangeSeconds
+    }
+  }
 
   enum CodingKeys: String, CodingKey {
-    case stores, listen, labels, dogstatsd, watchdog
+    case stores, listen, labels, dogstatsd, watchdog, cohorts
     case windowSeconds = "window_seconds"
     case pollIntervalSeconds = "poll_interval_seconds"
   }
@@ -33,6 +60,7 @@ public struct AgentConfig: Decodable, Sendable {
     labels = try container.decodeIfPresent([String: String].self, forKey: .labels) ?? [:]
     dogstatsd = try container.decodeIfPresent(String.self, forKey: .dogstatsd)
     watchdog = try container.decodeIfPresent(WatchdogConfig.self, forKey: .watchdog) ?? WatchdogConfig()
+    cohorts = try container.decodeIfPresent(CohortView.self, forKey: .cohorts)
   }
 
   public static func load(path: String) throws -> AgentConfig {

@@ -1,4 +1,5 @@
 import Foundation
+import GrootCanary
 import Hummingbird
 import Logging
 import ServiceLifecycle
@@ -55,6 +56,22 @@ public enum AgentServer {
         Response(
           status: .ok, headers: [.contentType: "text/html; charset=utf-8"],
           body: .init(byteBuffer: ByteBuffer(string: Dashboard.html)))
+      }
+    }
+    // The cohort view: the canary judgement from Prometheus, for the dashboard.
+    router.get("cohorts") { _, _ -> Response in
+      guard let view = config.cohorts else {
+        return Response(status: .notFound, body: .init(byteBuffer: ByteBuffer(string: "no cohorts configured\n")))
+      }
+      let source = PrometheusCohorts(url: view.prometheus, label: view.label, range: "\(view.rangeSeconds)s")
+      do {
+        let judgement = GrootCanary.Judge.judge(
+          baseline: try await source.cohort(view.baseline), canary: try await source.cohort(view.canary))
+        return Response(
+          status: .ok, headers: [.contentType: "application/json"],
+          body: .init(byteBuffer: ByteBuffer(string: try judgement.json())))
+      } catch {
+        return Response(status: .badGateway, body: .init(byteBuffer: ByteBuffer(string: "\(error)\n")))
       }
     }
     router.get("metrics") { _, _ -> Response in

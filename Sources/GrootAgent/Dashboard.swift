@@ -34,6 +34,9 @@ enum Dashboard {
     <table id="watchdog"><tbody></tbody></table>
     <table id="stuck"><thead><tr><th>stuck thread</th><th>pid</th><th>command</th><th>seconds</th></tr></thead><tbody></tbody></table></section>
     </div>
+    <section id="cohorts-section" hidden><h2>Cohorts (from Prometheus): <span id="cohort-verdict"></span></h2>
+    <ul id="cohort-reasons"></ul>
+    <table id="cohorts"><thead><tr><th>signal</th><th>operation</th><th>baseline</th><th>canary</th><th>difference</th><th>test</th><th>p</th><th>result</th></tr></thead><tbody></tbody></table></section>
     <p class="meta" id="updated"></p>
     <script>
     const ms = s => (s * 1000).toFixed(s < 0.01 ? 2 : 1) + " ms";
@@ -78,6 +81,15 @@ enum Dashboard {
           ["bundles", [cell("evidence bundles"), cell((watchdog.bundlesTotal ?? 0) + (watchdog.lastBundle ? " (last " + watchdog.lastBundle + ")" : ""))]],
         ]);
         fill("stuck", (watchdog.stuck || []).map(t => [String(t.tid), [cell(t.tid), cell(t.pid), cell(t.command), cell(t.seconds.toFixed(0))]]));
+        const cohorts = await fetch("cohorts");
+        if (cohorts.status === 200) {
+          const j = await cohorts.json();
+          document.getElementById("cohorts-section").hidden = false;
+          const v = document.getElementById("cohort-verdict"); v.textContent = j.verdict; v.className = j.verdict === "promote" ? "ok" : "bad";
+          const reasons = document.getElementById("cohort-reasons"); reasons.replaceChildren();
+          for (const r of j.reasons) { const li = document.createElement("li"); li.textContent = r; reasons.appendChild(li); }
+          fill("cohorts", j.checks.map(c => [c.signal + " " + c.operation, [cell(c.signal), cell(c.operation), cell(c.baseline), cell(c.canary), cell(c.difference), cell(c.test), cell(c.p === undefined ? "-" : c.p.toPrecision(2)), cell(c.result, c.result === "pass" ? "ok" : "bad")]]));
+        }
         document.getElementById("updated").textContent = "updated " + new Date().toISOString();
         document.body.dataset.loaded = "true";
       } catch (error) {

@@ -56,6 +56,12 @@ struct GrootAgentCommand: AsyncParsableCommand {
   @Flag(help: "Add a blocked-task dump (sysrq w) to each bundle.")
   var sysrq = false
 
+  @Option(help: "Prometheus URL for the dashboard's cohort view (cohorts told apart by --cohort-label).")
+  var cohortPrometheus: String?
+
+  @Option(help: "The label that tells cohorts apart (default cohort; baseline and canary its values).")
+  var cohortLabel: String?
+
   @Option(help: "Where /proc is (default /proc; tests give a tree whose files block).")
   var procRoot: String?
 
@@ -80,6 +86,8 @@ struct GrootAgentCommand: AsyncParsableCommand {
     settings.watchdog.probeTimeoutSeconds = probeTimeout ?? settings.watchdog.probeTimeoutSeconds
     settings.watchdog.sysrq = sysrq || settings.watchdog.sysrq
     settings.watchdog.procRoot = procRoot ?? settings.watchdog.procRoot
+    if let cohortPrometheus { settings.cohorts = AgentConfig.CohortView(prometheus: cohortPrometheus) }
+    if let cohortLabel { settings.cohorts?.label = cohortLabel }
     if noWatchdog { settings.watchdog.enabled = false }
     for pair in label {
       guard let equals = pair.firstIndex(of: "=") else { throw ValidationError("--label takes KEY=VALUE") }

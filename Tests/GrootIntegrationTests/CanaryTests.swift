@@ -91,5 +91,13 @@ struct CanaryCommandTests {
     let worse = try run(Self.binary, judge)
     #expect(worse.status == 1, "\(worse.stdout)")
     #expect(worse.stdout.contains("errors: create failed"))
+
+    // The dashboard's cohort view says the same, in a browser.
+    let viewer = try TestStore()
+    let dashboard = try AgentProcess(
+      store: viewer, arguments: ["--cohort-prometheus", prometheus.url, "--probe-interval", "3600"])
+    let dom = try DashboardTests.render("http://127.0.0.1:\(dashboard.port)/", screenshot: viewer.base + "/cohorts.png")
+    #expect(dom.contains("<span id=\"cohort-verdict\" class=\"bad\">rollback</span>"), "no cohort verdict")
+    #expect(DashboardTests.row(dom, table: "cohorts", key: "errors create")?.last == "fail")
   }
 }

@@ -50,8 +50,7 @@ struct EvidenceBundles: Sendable {
     var extra: [String: [UInt8]] = [:]
     extra["process-tree"] = Array(tree.map { "\($0.pid) \($0.command)" }.joined(separator: "\n").utf8)
     if case .done(let size) = workers.run({ [proc] in readPrefix("\(proc)/\(thread.pid)/environ", limit: 1 << 20)?.count
-      })
-    {
+    }) {
       extra["environ-size"] = Array("\(size ?? 0) bytes\n".utf8)  // the size only: environments hold secrets
     }
     extra["store-mounts"] = storeMounts(stores)
