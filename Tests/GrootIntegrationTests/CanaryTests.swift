@@ -100,4 +100,58 @@ struct CanaryCommandTests {
     #expect(dom.contains("<span id=\"cohort-verdict\" class=\"bad\">rollback</span>"), "no cohort verdict")
     #expect(DashboardTests.row(dom, table: "cohorts", key: "errors create")?.last == "fail")
   }
+
+  @Test("end to end: a proxy slows 1% of the canary's pulls by 700 ms; from Prometheus, rollback on the tail")
+  func slowTail() throws {
+    let baseline = try TestStore()
+    let canary = try TestStore()
+    let registry = try TestRegistry(in: baseline.base)
+    try registry.push(Project.image(.busybox), as: "busybox:1")
+    // Each cohort pulls through a proxy of its own, so the hop costs both alike.
+    let proxies = try [FaultProxy(upstream: registry.port), FaultProxy(upstream: registry.port)]
+    let agents = try [("baseline", baseline), ("canary", canary)].map { cohort, store in
+      try AgentProcess(store: store, arguments: ["--label", "cohort=\(cohort)", "--probe-interval", "3600"])
+    }
+    let prometheus = try PrometheusServer(scraping: agents, in: baseline.base)
+    var created = 0
+    func creates(_ count: Int) throws {
+      for _ in 0..<count {
+        for (store, proxy) in zip([baseline, canary], proxies) {
+          let outcome = try store.groot([
+            "create", "--without-mount", "--insecure-registry", proxy.host, "docker://\(proxy.host)/busybox:1",
+            "c\(created)",
+          ])
+          try #require(outcome.status == 0, "\(outcome.stdout)")
+        }
+        created += 1
+      }
+      try agents[0].waitFor("Prometheus to scrape \(created) creates a cohort", timeout: 60) {
+        try ["baseline", "canary"].allSatisfy { cohort in
+          try prometheus.query(#"sum(groot_operations_total{operation="create",cohort="\#(cohort)"})"#)
+            == Double(created)
+        }
+      }
+    }
+    func judge(last seconds: Int) throws -> Outcome {
+      try run(
+        Self.binary,
+        ["judge", "--prometheus", prometheus.url, "--label", "cohort", "--last", "\(seconds)", "--format", "text"])
+    }
+
+    // Like for like: promote.
+    try creates(300)
+    let same = try judge(last: 600)
+    #expect(same.status == 0, "\(same.stdout)")
+
+    // Every 100th manifest the canary fetches comes 700 ms late: about 1% of its creates.
+    usleep(4_000_000)  // a gap, so that the next range starts after these creates
+    proxies[1].set(.slowManifests(every: 100, milliseconds: 700))
+    let started = Date()
+    try creates(2000)
+    let slowed = try judge(last: Int(Date().timeIntervalSince(started)) + 2)
+    #expect(slowed.status == 1, "\(slowed.stdout)")
+    #expect(slowed.stdout.contains("latency tail: ") && slowed.stdout.contains("canary creates took longer"))
+    #expect(!slowed.stdout.contains("errors: "), "\(slowed.stdout)")
+    print(slowed.stdout)
+  }
 }

@@ -13,12 +13,15 @@ final class FaultProxy: @unchecked Sendable {
     /// Every blob answered after a delay: overlapping requests become visible,
     /// and a pull long.
     case slow(milliseconds: Int)
+    /// Every Nth manifest GET answered after a delay: a create in N is that much slower.
+    case slowManifests(every: Int, milliseconds: Int)
   }
 
   private let upstream: Int
   private let lock = NSLock()
   private var fault: Fault = .none
   private var blobRequests = 0
+  private var manifestGets = 0
   private var blobsInFlight = 0
   private var mostBlobsInFlight = 0
   private var server: LoopbackServer!
@@ -59,6 +62,9 @@ final class FaultProxy: @unchecked Sendable {
         if isBlob { action = fault }
       case .hugeManifest where path.contains("/manifests/"):
         action = .hugeManifest
+      case .slowManifests(let every, _) where path.contains("/manifests/") && request.hasPrefix("GET "):
+        manifestGets += 1
+        if manifestGets % every == 0 { action = fault }
       default: break
       }
     }
@@ -79,6 +85,7 @@ final class FaultProxy: @unchecked Sendable {
     }
     defer { if isBlob { lock.withLock { blobsInFlight -= 1 } } }
     if case .slow(let milliseconds) = action { usleep(useconds_t(milliseconds) * 1000) }
+    if case .slowManifests(_, let milliseconds) = action { usleep(useconds_t(milliseconds) * 1000) }
     guard let (head, body) = forward(request) else { return }
     switch action {
     case .stall:
