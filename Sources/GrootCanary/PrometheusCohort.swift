@@ -50,8 +50,12 @@ public struct PrometheusCohorts: Sendable {
         try await increase(
           of: "groot_operations_total{\(selector),operation=\"\(operation)\",outcome=\"failure\"}", by: nil
         ).first?.value ?? 0
-      cohort.operations[operation] = Cohort.Operation(
-        latencies: latencies, failures: Int(failures.rounded()), max: max)
+      var judged = Cohort.Operation(latencies: latencies, failures: Int(failures.rounded()), max: max)
+      // Traffic and failures over time, for the report: the counters' growth per thirtieth of the range.
+      let operations = "groot_operations_total{\(selector),operation=\"\(operation)\"}"
+      judged.starts = try await timeline("sum(\(operations))")
+      judged.failureStarts = try await timeline("sum(\(operations.dropLast()),outcome=\"failure\"})")
+      cohort.operations[operation] = judged
     }
     cohort.stuckThreads = Int(
       try await vector("max(max_over_time(groot_stuck_threads{\(selector)}[\(range)]))").first?.value ?? 0)
@@ -79,19 +83,51 @@ public struct PrometheusCohorts: Sendable {
     var value: Double
   }
 
+  /// A counter sum's growth in each of 30 steps over the range, as that many
+  /// times at each step's middle (the shape the report's timeline takes).
+  func timeline(_ sum: String) async throws -> [Double] {
+    let seconds = Double(range.dropLast()) ?? 3600
+    let end = Date().timeIntervalSince1970
+    let step = Swift.max(1, seconds / 30)
+    var components = URLComponents(string: url + "/api/v1/query_range")
+    components?.queryItems = [
+      URLQueryItem(name: "query", value: sum), URLQueryItem(name: "start", value: String(end - seconds - step)),
+      URLQueryItem(name: "end", value: String(end)), URLQueryItem(name: "step", value: String(step)),
+    ]
+    guard let target = components?.url?.absoluteString,
+      let json = try await get(target) as? [String: Any], let data = json["data"] as? [String: Any],
+      let series = (data["result"] as? [[String: Any]])?.first, let values = series["values"] as? [[Any]]
+    else { return [] }
+    let points = values.compactMap { pair -> (Double, Double)? in
+      guard let time = pair.first as? Double, let text = pair.last as? String, let value = Double(text) else {
+        return nil
+      }
+      return (time, value)
+    }
+    var starts: [Double] = []
+    for (previous, next) in zip(points, points.dropFirst()) {
+      let grown = Int((next.1 - previous.1).rounded())
+      if grown > 0 { starts += Array(repeating: (previous.0 + next.0) / 2, count: grown) }
+    }
+    return starts
+  }
+
+  /// A query's decoded JSON answer; any status but 200 is an error.
+  private func get(_ target: String) async throws -> Any {
+    let response = try await HTTPClient.shared.execute(HTTPClientRequest(url: target), timeout: .seconds(30))
+    let body = try await response.body.collect(upTo: 64 << 20)
+    guard response.status.code == 200 else { throw CanaryError.prometheus(url, "HTTP \(response.status.code)") }
+    return try JSONSerialization.jsonObject(with: Data(buffer: body))
+  }
+
   /// An instant query's vector.
   func vector(_ query: String) async throws -> [Sample] {
     var components = URLComponents(string: url + "/api/v1/query")
     components?.queryItems = [URLQueryItem(name: "query", value: query)]
     guard let target = components?.url?.absoluteString else { throw CanaryError.prometheus(url, "not a URL") }
-    let response = try await HTTPClient.shared.execute(HTTPClientRequest(url: target), timeout: .seconds(30))
-    let body = try await response.body.collect(upTo: 64 << 20)
-    guard response.status.code == 200,
-      let json = try JSONSerialization.jsonObject(with: Data(buffer: body)) as? [String: Any],
-      let data = json["data"] as? [String: Any], let result = data["result"] as? [[String: Any]]
-    else {
-      throw CanaryError.prometheus(url, "query failed (HTTP \(response.status.code)): \(query)")
-    }
+    guard let json = try await get(target) as? [String: Any], let data = json["data"] as? [String: Any],
+      let result = data["result"] as? [[String: Any]]
+    else { throw CanaryError.prometheus(url, "query failed: \(query)") }
     return result.compactMap { entry in
       guard let value = entry["value"] as? [Any], let text = value.last as? String, let number = Double(text) else {
         return nil

@@ -101,7 +101,9 @@ struct CanaryCommandTests {
     #expect(DashboardTests.row(dom, table: "cohorts", key: "errors create")?.last == "fail")
   }
 
-  @Test("end to end: a proxy slows 1% of the canary's pulls by 700 ms; from Prometheus, rollback on the tail")
+  @Test(
+    "end to end: a proxy slows 1% of the canary's pulls by 700 ms; from Prometheus, rollback on the tail; promote once it is gone"
+  )
   func slowTail() throws {
     let baseline = try TestStore()
     let canary = try TestStore()
@@ -153,5 +155,22 @@ struct CanaryCommandTests {
     #expect(slowed.stdout.contains("latency tail: ") && slowed.stdout.contains("canary creates took longer"))
     #expect(!slowed.stdout.contains("errors: "), "\(slowed.stdout)")
     print(slowed.stdout)
+    let report = baseline.base + "/slow.html"
+    _ = try run(
+      Self.binary,
+      [
+        "judge", "--prometheus", prometheus.url, "--last", "\(Int(Date().timeIntervalSince(started)) + 2)",
+        "--format", "html", "--output", report,
+      ])
+    let html = try String(contentsOfFile: report, encoding: .utf8)
+    #expect(html.contains("id=\"latency-create\"") && html.contains("id=\"timeline-create\""))
+
+    // The slowdown removed: promote again.
+    proxies[1].set(.none)
+    usleep(4_000_000)
+    let healed = Date()
+    try creates(300)
+    let after = try judge(last: Int(Date().timeIntervalSince(healed)) + 2)
+    #expect(after.status == 0, "\(after.stdout)")
   }
 }

@@ -171,9 +171,9 @@ func containerID(fromCgroup contents: [UInt8]?) -> String? {
 
 enum Host {
   static let name: String = {
-    var buffer = [CChar](repeating: 0, count: 256)
+    var buffer = [UInt8](repeating: 0, count: 256)
     gethostname(&buffer, buffer.count)
-    return String(cString: buffer)
+    return String(decoding: buffer.prefix { $0 != 0 }, as: UTF8.self)
   }()
 
   static func now() -> String { ISO8601DateFormatter().string(from: Date()) }
