@@ -2,6 +2,13 @@
 import Foundation
 import PackageDescription
 
+/// Release groot links Debian's libstdc++.a (StaticLibraries/ points at it, so that
+/// the driver's `-lstdc++` finds the archive first) and libgcc statically; where that
+/// archive is absent (another GCC or architecture) it links them dynamically.
+let staticCXXRuntime: [String] =
+  FileManager.default.fileExists(atPath: Context.packageDirectory + "/StaticLibraries/libstdc++.a")
+  ? ["-L", Context.packageDirectory + "/StaticLibraries", "-Xclang-linker", "-static-libgcc"] : []
+
 /// scripts/fuzz builds with GROOT_FUZZ=1 (in its own .build-fuzz): the stages
 /// that read outside input get libFuzzer's coverage, and groot-fuzz its engine.
 let fuzzing = ProcessInfo.processInfo.environment["GROOT_FUZZ"] == "1"
@@ -104,12 +111,14 @@ let package = Package(
     // exported symbols, which the runtime's backtracer set-up would walk at every
     // start; and release builds (made with --static-swift-stdlib, as the scripts do)
     // position-dependent, as Debian's runc and umoci are, for a PIE this size
-    // relocates itself at every start.
+    // relocates itself at every start; and with the C++ runtime linked in
+    // (`staticCXXRuntime`): binding libstdc++.so's symbols in the dynamic loader
+    // took a tenth of a warm create.
     .executableTarget(
       name: "groot", dependencies: ["GrootCLI"],
       linkerSettings: [
         .unsafeFlags(["-Xlinker", "--no-export-dynamic"]),
-        .unsafeFlags(["-Xclang-linker", "-no-pie"], .when(configuration: .release)),
+        .unsafeFlags(["-Xclang-linker", "-no-pie"] + staticCXXRuntime, .when(configuration: .release)),
       ]),
     .executableTarget(
       name: "groot-agent",
