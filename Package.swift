@@ -64,7 +64,7 @@ let package = Package(
       name: "GrootUnpack", dependencies: ["GrootIO", "GrootOCI", "CArchive", "CGrootSys"], swiftSettings: fuzzCoverage),
     .target(name: "GrootStore", dependencies: ["GrootIO", "GrootOCI", "CGrootSys"]),
     .target(name: "GrootDriver", dependencies: ["GrootIO", "GrootStore", "GrootUnpack", "GrootOCI", "CGrootSys"]),
-    .target(name: "GrootOutput", dependencies: ["GrootOCI"]),
+    .target(name: "GrootOutput", dependencies: ["GrootIO", "GrootOCI"]),
     // Telemetry: events every command appends to the store's journal.
     .target(name: "GrootTelemetry", dependencies: ["GrootIO", .product(name: "Logging", package: "swift-log")]),
     // The agent: tails journals, folds events into histograms, serves metrics.

@@ -1,4 +1,5 @@
 import Foundation
+import GrootIO
 import GrootOCI
 
 /// What `create` prints: the parts of an OCI runtime spec (config.json) that the
@@ -24,10 +25,25 @@ public struct RuntimeSpecFragment: Encodable {
     self.annotations = imageConfig.map { ["image.config": String(decoding: $0, as: UTF8.self)] }
   }
 
+  /// What create prints: the bytes `JSONEncoder` writes (sorted keys, slashes as
+  /// they are), without Codable (JSONText).
   public func json() throws -> String {
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-    return String(decoding: try encoder.encode(self), as: UTF8.self)
+    JSONText.object([
+      "root": .object(["path": .string(root.path)]),
+      "process": .object(["env": .strings(process.env)]),
+      "mounts": mounts.map { mounts in
+        .array(
+          mounts.map { mount in
+            .object([
+              "destination": .string(mount.destination), "type": .string(mount.type),
+              "source": .string(mount.source), "options": .strings(mount.options),
+            ])
+          })
+      },
+      "annotations": annotations.map { annotations in
+        .object(annotations.map { JSONText.Member($0.key, .string($0.value)) })
+      },
+    ]).text
   }
 }
 

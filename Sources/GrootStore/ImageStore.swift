@@ -52,6 +52,22 @@ public struct ImageMetadata: Codable, Sendable {
   }
 }
 
+extension ImageMetadata {
+  /// image.json: the bytes `JSONCoding.encoder` writes, without Codable (JSONText).
+  public var jsonText: JSONText {
+    .object([
+      "id": .string(id), "reference": .string(reference), "driver": .string(driver),
+      "layers": .strings(layers.map(\.description)),
+      "manifestDigest": manifestDigest.map { .string($0.description) },
+      "configDigest": configDigest.map { .string($0.description) },
+      "env": .strings(env), "mounted": .bool(mounted),
+      "createdAt": .iso8601(secondsSince1970: createdAt.timeIntervalSince1970),
+      "diskLimitBytes": diskLimitBytes.map { .integer($0) },
+      "excludeImageFromQuota": excludeImageFromQuota.map { .bool($0) },
+    ])
+  }
+}
+
 /// The directories of one image.
 public struct ImagePaths: Sendable {
   public let root: String
@@ -89,7 +105,7 @@ extension Store {
   }
 
   public func writeImageMetadata(_ metadata: ImageMetadata, in paths: ImagePaths) throws {
-    try FileSystem.writeAtomically(Array(try JSONCoding.encoder.encode(metadata)), to: paths.metadata)
+    try FileSystem.writeAtomically(metadata.jsonText.utf8, to: paths.metadata)
   }
 
   /// Moves a prepared (and possibly mounted) image directory, made inside a work

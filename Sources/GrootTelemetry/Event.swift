@@ -1,4 +1,5 @@
 import Foundation
+import GrootIO
 
 /// One groot command, as it appears in the store's journal: one JSON line.
 public struct Event: Codable, Sendable, Equatable {
@@ -48,5 +49,21 @@ public struct Event: Codable, Sendable, Equatable {
     self.outcome = outcome
     self.store = store
     self.pid = getpid()
+  }
+}
+
+extension Event {
+  /// The journal line: the bytes `JSONEncoder` writes (sorted keys, slashes as
+  /// they are), without Codable (JSONText).
+  public var jsonText: JSONText {
+    .object([
+      "v": .integer(Int64(version)), "op": .string(operation), "start_ns": .integer(startNanoseconds),
+      "duration_s": .number(durationSeconds), "outcome": .string(outcome.rawValue),
+      "error_kind": errorKind.map { .string($0) }, "error": error.map { .string($0) },
+      "image": image.map { .string($0) }, "id": imageID.map { .string($0) }, "store": .string(store),
+      "bytes_fetched": .integer(bytesFetched), "bytes_unpacked": .integer(bytesUnpacked),
+      "layers_reused": .integer(Int64(layersReused)), "layers_unpacked": .integer(Int64(layersUnpacked)),
+      "pid": .integer(Int64(pid)),
+    ])
   }
 }

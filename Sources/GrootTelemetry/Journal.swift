@@ -38,9 +38,7 @@ public struct Journal: Sendable {
   /// not fail the command that is being recorded. Returns whether it was written.
   @discardableResult
   public func append(_ event: Event) -> Bool {
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-    guard var line = try? encoder.encode(event) else { return false }
+    var line = event.jsonText.utf8
     line.append(0x0a)
     if mkdir(directory, 0o755) != 0 && errno != EEXIST { return false }
     var number = segments().last ?? 1
