@@ -63,7 +63,7 @@ public enum AgentServer {
       guard let view = config.cohorts else {
         return Response(status: .notFound, body: .init(byteBuffer: ByteBuffer(string: "no cohorts configured\n")))
       }
-      let source = PrometheusCohorts(url: view.prometheus, label: view.label, range: "\(view.rangeSeconds)s")
+      let source = PrometheusCohorts(url: view.prometheus, label: view.label, rangeSeconds: view.rangeSeconds)
       do {
         let judgement = GrootCanary.Judge.judge(
           baseline: try await source.cohort(view.baseline), canary: try await source.cohort(view.canary))

@@ -11,13 +11,15 @@ import NIOFoundationCompat
 public struct PrometheusCohorts: Sendable {
   public let url: String
   public let label: String
-  /// A Prometheus range, e.g. "30m".
-  public let range: String
+  /// How far back to look.
+  public let rangeSeconds: Int
+  /// The same as a Prometheus range.
+  var range: String { "\(rangeSeconds)s" }
 
-  public init(url: String, label: String, range: String) {
+  public init(url: String, label: String, rangeSeconds: Int) {
     self.url = url.hasSuffix("/") ? String(url.dropLast()) : url
     self.label = label
-    self.range = range
+    self.rangeSeconds = rangeSeconds
   }
 
   static let families = [
@@ -46,15 +48,13 @@ public struct PrometheusCohorts: Sendable {
         latencies += Array(repeating: value, count: count)
       }
       guard !latencies.isEmpty else { continue }
-      let failures =
-        try await increase(
-          of: "groot_operations_total{\(selector),operation=\"\(operation)\",outcome=\"failure\"}", by: nil
-        ).first?.value ?? 0
+      let operations = "groot_operations_total{\(selector),operation=\"\(operation)\""
+      let failed = operations + ",outcome=\"failure\"}"
+      let failures = try await increase(of: failed, by: nil).first?.value ?? 0
       var judged = Cohort.Operation(latencies: latencies, failures: Int(failures.rounded()), max: max)
       // Traffic and failures over time, for the report: the counters' growth per thirtieth of the range.
-      let operations = "groot_operations_total{\(selector),operation=\"\(operation)\"}"
-      judged.starts = try await timeline("sum(\(operations))")
-      judged.failureStarts = try await timeline("sum(\(operations.dropLast()),outcome=\"failure\"})")
+      judged.starts = try await timeline("sum(\(operations)})")
+      judged.failureStarts = try await timeline("sum(\(failed))")
       cohort.operations[operation] = judged
     }
     cohort.stuckThreads = Int(
@@ -86,7 +86,7 @@ public struct PrometheusCohorts: Sendable {
   /// A counter sum's growth in each of 30 steps over the range, as that many
   /// times at each step's middle (the shape the report's timeline takes).
   func timeline(_ sum: String) async throws -> [Double] {
-    let seconds = Double(range.dropLast()) ?? 3600
+    let seconds = Double(rangeSeconds)
     let end = Date().timeIntervalSince1970
     let step = Swift.max(1, seconds / 30)
     var components = URLComponents(string: url + "/api/v1/query_range")

@@ -81,11 +81,6 @@ struct LagerLogHandler: LogHandler {
 
   /// RFC 3339 with nanoseconds in UTC, as lager writes it.
   static func rfc3339(_ time: timespec) -> String {
-    var seconds = time.tv_sec
-    var parts = tm()
-    gmtime_r(&seconds, &parts)
-    return String(
-      format: "%04d-%02d-%02dT%02d:%02d:%02d.%09dZ", parts.tm_year + 1900, parts.tm_mon + 1, parts.tm_mday,
-      parts.tm_hour, parts.tm_min, parts.tm_sec, time.tv_nsec)
+    String(utcSeconds: Int(time.tv_sec), nanoseconds: Int(time.tv_nsec))
   }
 }

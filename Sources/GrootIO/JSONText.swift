@@ -1,7 +1,3 @@
-#if canImport(Glibc)
-  import Glibc
-#endif
-
 /// A JSON document written without Codable, for the three every create and delete
 /// writes (`image.json`, the journal line, the runtime spec on stdout). Foundation's
 /// `JSONEncoder` makes its generic containers for each type at run time, each a scan
@@ -39,16 +35,7 @@ public indirect enum JSONText: Sendable, Equatable {
 
   /// A time as `JSONEncoder`'s `.iso8601` strategy writes it: UTC, whole seconds.
   public static func iso8601(secondsSince1970 seconds: Double) -> JSONText {
-    var time = time_t(seconds.rounded(.down))
-    var parts = tm()
-    gmtime_r(&time, &parts)
-    let date =
-      String(Int(parts.tm_year) + 1900, zeroPaddedTo: 4) + "-" + String(Int(parts.tm_mon) + 1, zeroPaddedTo: 2) + "-"
-      + String(Int(parts.tm_mday), zeroPaddedTo: 2)
-    let clock =
-      String(Int(parts.tm_hour), zeroPaddedTo: 2) + ":" + String(Int(parts.tm_min), zeroPaddedTo: 2) + ":"
-      + String(Int(parts.tm_sec), zeroPaddedTo: 2)
-    return .string(date + "T" + clock + "Z")
+    .string(String(utcSeconds: Int(seconds.rounded(.down))))
   }
 
   public var utf8: [UInt8] {

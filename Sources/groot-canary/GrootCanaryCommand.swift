@@ -53,7 +53,7 @@ struct Judge: AsyncParsableCommand {
     let baselineCohort: Cohort
     let canaryCohort: Cohort
     if let prometheus {
-      let source = PrometheusCohorts(url: prometheus, label: label, range: "\(Int(last))s")
+      let source = PrometheusCohorts(url: prometheus, label: label, rangeSeconds: Int(last))
       (baselineCohort, canaryCohort) = (try await source.cohort(baseline), try await source.cohort(canary))
       options.hostRatio = hostRatio
     } else {

@@ -71,4 +71,11 @@ struct JSONTextTests {
       #expect(try fragment.json() == (try Self.encoded(fragment)))
     }
   }
+
+  @Test("UTC timestamps: whole seconds as JSONEncoder writes them, nanoseconds as lager does")
+  func timestamps() {
+    #expect(String(utcSeconds: 951_782_400) == "2000-02-29T00:00:00Z")
+    #expect(String(utcSeconds: 1_764_570_001, nanoseconds: 5) == "2025-12-01T06:20:01.000000005Z")
+    #expect(String(utcSeconds: 0, nanoseconds: 999_999_999) == "1970-01-01T00:00:00.999999999Z")
+  }
 }
