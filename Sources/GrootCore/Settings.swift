@@ -72,7 +72,7 @@ public struct Settings: Sendable {
     guard lockTimeout >= 0 else {
       throw CoreError.invalidFlag("invalid argument: --lock-timeout cannot be negative (\(lockTimeout))")
     }
-    journalEnabled = (file.journal ?? true) && ProcessInfo.processInfo.environment["GROOT_JOURNAL"] != "off"
+    journalEnabled = (file.journal ?? true) && Environment.value("GROOT_JOURNAL") != "off"
 
     let fileCreate = file.create
     create.mount = flags.withMount || !(flags.withoutMount || fileCreate?.withoutMount == true)

@@ -47,7 +47,7 @@ public enum Subprocess {
   }
 
   public static func locate(_ tool: String) -> String? {
-    let path = ProcessInfo.processInfo.environment["PATH"] ?? ""
+    let path = Environment.value("PATH") ?? ""
     let directories = path.split(separator: ":").map(String.init) + ["/usr/sbin", "/sbin", "/usr/bin", "/bin"]
     return directories.map { "\($0)/\(tool)" }.first { access($0, X_OK) == 0 }
   }

@@ -39,6 +39,6 @@ enum ImageResolution {
 
   /// Registries label some indexes as manifests: a `manifests` key tells.
   static func looksLikeIndex(_ bytes: [UInt8]) -> Bool {
-    String(decoding: bytes.prefix(4096), as: UTF8.self).contains("\"manifests\"")
+    bytes.prefix(4096).firstRange(of: #""manifests""#.utf8) != nil
   }
 }

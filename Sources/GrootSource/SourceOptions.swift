@@ -19,7 +19,7 @@ public struct SourceOptions: Sendable {
   /// Seconds without a byte before a transfer counts as stalled
   /// (GROOT_REGISTRY_STALL_TIMEOUT, default 30).
   public var stallTimeout: Double =
-    ProcessInfo.processInfo.environment["GROOT_REGISTRY_STALL_TIMEOUT"].flatMap(Double.init) ?? 30
+    Environment.value("GROOT_REGISTRY_STALL_TIMEOUT").flatMap(Double.init) ?? 30
 
   public init() {}
 

@@ -9,7 +9,8 @@ public struct ImageID: Hashable, CustomStringConvertible, Sendable {
   public let value: String
 
   public init(_ value: String) throws {
-    guard !value.contains("/") else { throw StoreError.imageIDHasSlash(value) }
+    // Byte tests: Foundation's `contains(String)` goes through NSString.
+    guard !value.utf8.contains(UInt8(ascii: "/")) else { throw StoreError.imageIDHasSlash(value) }
     guard !value.isEmpty, value != ".", value != "..", !value.utf8.contains(0), value.utf8.count <= 255 else {
       throw StoreError.invalidImageID(value)
     }
@@ -92,7 +93,7 @@ extension Store {
     var rest = absolute
     if rest.hasSuffix("/rootfs") { rest = String(rest.dropLast("/rootfs".count)) }
     let prefix = imagesPath + "/"
-    guard rest.hasPrefix(prefix), !rest.dropFirst(prefix.count).contains("/") else {
+    guard rest.hasPrefix(prefix), !rest.dropFirst(prefix.count).utf8.contains(UInt8(ascii: "/")) else {
       throw StoreError.notAnImagePath(argument)
     }
     return try ImageID(String(rest.dropFirst(prefix.count)))

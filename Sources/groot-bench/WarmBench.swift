@@ -43,6 +43,7 @@ struct Warm: ParsableCommand {
     var creates: [Double] = []
     var deletes: [Double] = []
     var bare: [Double] = []
+    var (grootUsage, bareUsage) = (ChildCPU.Total(), ChildCPU.Total())
     for index in 0..<runs {
       // Alternate the two so drift in machine load falls on both alike.
       let create = try timed { try spawn(groot, ["--store", store, "create", image, "w\(index)"]) }
@@ -50,7 +51,34 @@ struct Warm: ParsableCommand {
       (creates, deletes, cycles) = (creates + [create], deletes + [delete], cycles + [create + delete])
       bare.append(try timed { try spawn("/bin/sh", ["-c", bareCycle]) })
     }
-    let concurrent = try concurrentCreateTimes(groot: groot, store: store, image: image)
+    // The same 8-way load twice over, groot's and the bare mount's in turn: a
+    // create beside the bare cycle's mount half (a directory and the overlay
+    // mount), each worker deleting (or unmounting) what it made before its next.
+    var (together, bareTogether) = ([Double](), [Double]())
+    var usage = ChildCPU()
+    for round in 0..<2 {
+      let count = concurrentCreates / 2 + (round == 0 ? concurrentCreates % 2 : 0)
+      together += try concurrentTimes(count) { index in
+        try spawn(groot, ["--store", store, "create", image, "c\(index)"])
+      } then: { index in
+        try spawn(groot, ["--store", store, "delete", "c\(index)"])
+      }
+      usage.lap(into: &grootUsage)
+      bareTogether += try concurrentTimes(count) { index in
+        let directory = "\(base)/together\(index)"
+        try spawn(
+          "/bin/sh",
+          [
+            "-c",
+            "mkdir \(directory) && mkdir \(directory)/upper \(directory)/work \(directory)/merged && "
+              + "mount -t overlay overlay -o lowerdir=\(lowerdir),upperdir=\(directory)/upper,"
+              + "workdir=\(directory)/work \(directory)/merged",
+          ])
+      } then: { index in
+        try spawn("/bin/sh", ["-c", "umount \(base)/together\(index)/merged && rm -rf \(base)/together\(index)"])
+      }
+      usage.lap(into: &bareUsage)
+    }
 
     let (cycle, floor) = (Figures(cycles), Figures(bare))
     print("warm create of \(image), \(runs) cycles each, milliseconds")
@@ -63,20 +91,38 @@ struct Warm: ParsableCommand {
       String(
         format: "ratio groot cycle/bare cycle: median %.2fx, p99 %.2fx", cycle.median / floor.median,
         cycle.p99 / floor.p99))
-    let together = Figures(concurrent)
+    let (grootAtOnce, bareAtOnce) = (Figures(together), Figures(bareTogether))
     print("\(concurrentCreates) creates from \(workers) workers at once, milliseconds")
     print(Figures.header)
-    print(together.row("groot create"))
+    print(grootAtOnce.row("groot create"))
+    print(bareAtOnce.row("bare mount"))
     print(
       String(
-        format: "p99 / bare cycle median %.2fx, max / bare cycle median %.2fx", together.p99 / floor.median,
-        together.max / floor.median))
+        format: "groot create p99 / bare cycle median %.2fx, max / bare cycle median %.2fx",
+        grootAtOnce.p99 / floor.median, grootAtOnce.max / floor.median))
+    print(
+      String(
+        format: "bare mount p99 / bare cycle median %.2fx, max / bare cycle median %.2fx",
+        bareAtOnce.p99 / floor.median, bareAtOnce.max / floor.median))
+    print(
+      String(
+        format: "groot create / bare mount, both 8-way: median %.2fx, p99 %.2fx",
+        grootAtOnce.median / bareAtOnce.median,
+        grootAtOnce.p99 / bareAtOnce.p99))
+    print("CPU of the 8-way phases (children's user + system time / wall time / cores):")
+    print(grootUsage.line("groot", cores: cores))
+    print(bareUsage.line("bare mount", cores: cores))
   }
 
-  /// Each worker creates and deletes until `concurrentCreates` creates are done;
-  /// only the creates are timed.
-  private func concurrentCreateTimes(groot: String, store: String, image: String) throws -> [Double] {
-    let progress = Progress(total: concurrentCreates)
+  private var cores: Int { Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))) }
+
+  /// `workers` threads take indexes until `count` are done, each running `body`
+  /// then `after` for its index; returns the times of `body`.
+  private func concurrentTimes(
+    _ count: Int, timing body: @escaping @Sendable (Int) throws -> Void,
+    then after: @escaping @Sendable (Int) throws -> Void
+  ) throws -> [Double] {
+    let progress = Progress(total: count)
     // Threads of our own: concurrentPerform would run no more at once than there are cores.
     let group = DispatchGroup()
     for _ in 0..<workers {
@@ -85,8 +131,8 @@ struct Warm: ParsableCommand {
         defer { group.leave() }
         while let index = progress.next() {
           do {
-            let time = try timed { try spawn(groot, ["--store", store, "create", image, "c\(index)"]) }
-            try spawn(groot, ["--store", store, "delete", "c\(index)"])
+            let time = try timed { try body(index) }
+            try after(index)
             progress.record(time)
           } catch {
             progress.fail(error)
@@ -138,5 +184,30 @@ struct Warm: ParsableCommand {
       }
       return path
     }.joined(separator: ":")
+  }
+}
+
+/// The CPU time of the benchmark's children (getrusage) against wall time, phase by
+/// phase: how busy the machine was while the workers ran.
+struct ChildCPU {
+  struct Total {
+    var cpu = 0.0
+    var wall = 0.0
+
+    func line(_ name: String, cores: Int) -> String {
+      name.padding(toLength: 20, withPad: " ", startingAt: 0)
+        + String(format: "%.2f s in %.2f s, %.0f%% of %d cores", cpu, wall, 100 * cpu / wall / Double(cores), cores)
+    }
+  }
+
+  private var cpu = childrenCPUSeconds()
+  private var wall = monotonicSeconds()
+
+  /// Adds the time since the last lap (or since this was made) to `total`.
+  mutating func lap(into total: inout Total) {
+    let (cpuNow, wallNow) = (childrenCPUSeconds(), monotonicSeconds())
+    total.cpu += cpuNow - cpu
+    total.wall += wallNow - wall
+    (cpu, wall) = (cpuNow, wallNow)
   }
 }

@@ -60,15 +60,12 @@ struct WatchdogLoad: ParsableCommand {
     let samplerMs = ((after.0 - before.0) - (after.1 - before.1)) / samples * 1e3
 
     // ps reads the same files for every thread.
-    var usage = rusage()
-    getrusage(RUSAGE_CHILDREN.rawValue, &usage)
-    let childrenBefore = Self.seconds(usage)
+    let childrenBefore = childrenCPUSeconds()
     var wall: [Double] = []
     for _ in 0..<runs {
       wall.append(try timed { try spawn("/usr/bin/ps", ["-eLo", "stat"]) })
     }
-    getrusage(RUSAGE_CHILDREN.rawValue, &usage)
-    let psMs = (Self.seconds(usage) - childrenBefore) / Double(runs) * 1e3
+    let psMs = (childrenCPUSeconds() - childrenBefore) / Double(runs) * 1e3
 
     print("watchdog sampler with \(onHost) threads on the host (\(threads) idle ones started here)")
     print(
@@ -83,11 +80,6 @@ struct WatchdogLoad: ParsableCommand {
       String(
         format: "ratio sampler/ps: %.2fx; at 1 s intervals the sampler uses %.2f%% of a core", samplerMs / psMs,
         samplerMs / 10))
-  }
-
-  private static func seconds(_ usage: rusage) -> Double {
-    Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec)
-      / 1e6
   }
 
   private func hostThreads() -> Int {

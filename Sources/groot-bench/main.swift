@@ -68,6 +68,14 @@ func timed(_ body: () throws -> Void) rethrows -> Double {
   return (monotonicSeconds() - start) * 1e3
 }
 
+/// User + system seconds of the children waited for so far (getrusage).
+func childrenCPUSeconds() -> Double {
+  var usage = rusage()
+  getrusage(RUSAGE_CHILDREN.rawValue, &usage)
+  func seconds(_ time: timeval) -> Double { Double(time.tv_sec) + Double(time.tv_usec) / 1e6 }
+  return seconds(usage.ru_utime) + seconds(usage.ru_stime)
+}
+
 /// posix_spawn + waitpid: the least overhead a process start can have, so both
 /// sides of a comparison pay the same for it. Output goes to /dev/null.
 func spawn(_ path: String, _ arguments: [String]) throws {
