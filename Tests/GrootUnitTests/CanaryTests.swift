@@ -28,6 +28,28 @@ struct CanaryTests {
     #expect(Judge.judge(baseline: Cohort(), canary: Cohort()).verdict == .undecided)
   }
 
+  /// The CI run that taught us: from Prometheus buckets, the baseline's shoulder
+  /// above its p99 (100 ms) was busy (13 of 2000 in the 250 ms bucket), the canary's
+  /// 20 late pulls (1 s bucket) plus its own 9 made a share test of p=0.009; the
+  /// pooled p99.9 sees 20 against 0.
+  @Test("a few spikes far beyond the baseline's worst fail the tail even when its shoulder is busy")
+  func deepTail() {
+    func bucketed(_ counts: [(Double, Int)]) -> Cohort.Operation {
+      Cohort.Operation(latencies: counts.flatMap { Array(repeating: $0.0, count: $0.1) })
+    }
+    let baseline = bucketed([(0.05, 1950), (0.1, 37), (0.25, 13)])
+    let canary = bucketed([(0.05, 1950), (0.1, 21), (0.25, 9), (1, 20)])
+    let judgement = Judge.judge(
+      baseline: Cohort(operations: ["create": baseline]), canary: Cohort(operations: ["create": canary]))
+    #expect(judgement.verdict == .rollback)
+    #expect(judgement.reasons.contains { $0.hasPrefix("latency tail: 1.00% of canary creates took longer than 99.9%") })
+    // The same shoulder on both sides and no spikes: promote.
+    let calm = bucketed([(0.05, 1950), (0.1, 37), (0.25, 13)])
+    #expect(
+      Judge.judge(baseline: Cohort(operations: ["create": baseline]), canary: Cohort(operations: ["create": calm]))
+        .verdict == .promote)
+  }
+
   @Test("the tests' arithmetic against known values")
   func statistics() {
     // Binomial(10, 0.5): P(X >= 8) = 56/1024.
