@@ -30,7 +30,7 @@ public enum FastPath {
     case repeatable(@Sendable (inout Flags, String) -> Void)
   }
 
-  static let globalOptions: [String: Option] = [
+  static let globalOptions: KeyValuePairs<String, Option> = [
     "--store": .value {
       $0.store = $1
       return true
@@ -64,7 +64,7 @@ public enum FastPath {
     "--metron-endpoint": .value { _, _ in true },
   ]
 
-  static let createOptions: [String: Option] = [
+  static let createOptions: KeyValuePairs<String, Option> = [
     "--disk-limit-size-bytes": .unconditional { flags, text in
       guard let bytes = Int64(text) else { return false }
       flags.diskLimitSizeBytes = bytes
@@ -101,15 +101,22 @@ public enum FastPath {
   ]
 
   /// The commands read here, with their own options and positional arguments.
-  static let commands: [String: (options: [String: Option], positionals: Int)] = [
+  static let commands: KeyValuePairs<String, (options: KeyValuePairs<String, Option>, positionals: Int)> = [
     "create": (createOptions, 2), "delete": ([:], 1), "stats": ([:], 1), "list": ([:], 0),
   ]
+
+  /// Tables are searched in order rather than hashed: a dictionary or set of strings
+  /// makes the runtime look up `String: Hashable` by scanning every conformance
+  /// record in the binary, which a dozen comparisons do not.
+  static func entry<Value>(_ name: String, in table: KeyValuePairs<String, Value>) -> Value? {
+    table.first { $0.key == name }?.value
+  }
 
   private struct Reader {
     var flags = Flags()
     var command: String?
     var positionals: [String] = []
-    var seen: Set<String> = []
+    var seen: [String] = []
     var valueAt: Int?
 
     func skipping(_ index: Int) -> Bool { index == valueAt }
@@ -118,7 +125,7 @@ public enum FastPath {
     mutating func read(_ argument: String, at index: Int, of arguments: [String]) -> Bool {
       guard argument.hasPrefix("-") else {
         if command == nil {
-          guard FastPath.commands[argument] != nil else { return false }
+          guard FastPath.entry(argument, in: FastPath.commands) != nil else { return false }
           command = argument
         } else {
           positionals.append(argument)
@@ -129,8 +136,10 @@ public enum FastPath {
       let name = String(parts[0])
       let inline = parts.count == 2 ? String(parts[1]) : nil
       // Global options go before or after the command; the command's own only after it.
-      let options = command.flatMap { FastPath.commands[$0]?.options } ?? [:]
-      guard let option = FastPath.globalOptions[name] ?? options[name] else { return false }
+      let options = command.flatMap { FastPath.entry($0, in: FastPath.commands)?.options } ?? [:]
+      guard let option = FastPath.entry(name, in: FastPath.globalOptions) ?? FastPath.entry(name, in: options) else {
+        return false
+      }
       if case .flag(let set) = option {
         guard inline == nil else { return false }
         set(&flags)
@@ -147,10 +156,10 @@ public enum FastPath {
       case .flag:
         return false
       case .value(let set):
-        guard !value.hasPrefix("-"), seen.insert(name).inserted else { return false }
+        guard !value.hasPrefix("-"), firstUse(of: name) else { return false }
         return set(&flags, value)
       case .unconditional(let set):
-        guard seen.insert(name).inserted else { return false }
+        guard firstUse(of: name) else { return false }
         return set(&flags, value)
       case .repeatable(let add):
         guard !value.hasPrefix("-") else { return false }
@@ -159,8 +168,16 @@ public enum FastPath {
       }
     }
 
+    /// Notes the use of an option that may be given once; false on its second use.
+    mutating func firstUse(of name: String) -> Bool {
+      guard !seen.contains(name) else { return false }
+      seen.append(name)
+      return true
+    }
+
     func invocation() -> Invocation? {
-      guard let command, let expected = FastPath.commands[command]?.positionals, positionals.count == expected,
+      guard let command, let expected = FastPath.entry(command, in: FastPath.commands)?.positionals,
+        positionals.count == expected,
         !(flags.withMount && flags.withoutMount), !(flags.withClean && flags.withoutClean)
       else { return nil }
       switch command {

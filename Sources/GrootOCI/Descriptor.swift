@@ -1,3 +1,5 @@
+import GrootIO
+
 /// A content descriptor: what a blob is, where to find it, how big it must be.
 public struct Descriptor: Codable, Hashable, Sendable {
   public var mediaType: String
@@ -33,6 +35,16 @@ public struct Descriptor: Codable, Hashable, Sendable {
   /// given", and the digest proves the content either way.
   public var declaredSize: Int64? { size > 0 ? size : nil }
 
+  /// Reads a descriptor without Codable (GrootIO's JSONValue: start-up).
+  public init(json value: JSONValue, at path: String) throws {
+    let fields = try JSONFields(value, path: path)
+    self.init(
+      mediaType: try fields.string("mediaType"), digest: try Digest(parsing: fields.string("digest")),
+      size: try fields.int64("size"), annotations: try fields.optionalStringMap("annotations"))
+    platform = try fields.optionalFields("platform").map(Platform.init(json:))
+    urls = try fields.optionalStrings("urls")
+  }
+
   /// Refuses sizes no blob can have.
   public func checkSize(what: String) throws(OCIError) {
     guard size >= 0 else { throw .invalidDocument(what: what, reason: "\(digest) declares a negative size (\(size))") }
@@ -55,6 +67,12 @@ public struct Platform: Codable, Hashable, Sendable {
     self.architecture = architecture
     self.os = os
     self.variant = variant
+  }
+
+  init(json fields: JSONFields) throws {
+    self.init(
+      architecture: try fields.string("architecture"), os: try fields.string("os"),
+      variant: try fields.optionalString("variant"))
   }
 
   /// The platform of the host: images are resolved to linux/amd64 (GrootFS's choice).

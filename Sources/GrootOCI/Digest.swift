@@ -34,10 +34,16 @@ public struct Digest: Hashable, Codable, CustomStringConvertible, Sendable {
   }
 
   public init(finalized hasher: SHA256) {
-    self.hex = hasher.finalize().map { byte in
-      let digits = Array("0123456789abcdef".utf8)
-      return String(decoding: [digits[Int(byte >> 4)], digits[Int(byte & 0xf)]], as: UTF8.self)
-    }.joined()
+    // Two hex digits a byte into one buffer: `joined()` of per-byte strings cost a
+    // conformance scan (docs/benchmarks.md, warm create).
+    let digits = Array("0123456789abcdef".utf8)
+    var hex: [UInt8] = []
+    hex.reserveCapacity(64)
+    for byte in hasher.finalize() {
+      hex.append(digits[Int(byte >> 4)])
+      hex.append(digits[Int(byte & 0xf)])
+    }
+    self.hex = String(decoding: hex, as: UTF8.self)
   }
 
   public var description: String { "sha256:\(hex)" }

@@ -1,4 +1,5 @@
 import Foundation
+import GrootIO
 
 /// The parts of an image configuration that groot uses; the raw bytes are kept
 /// beside it for the runtime spec's annotation.
@@ -32,9 +33,21 @@ public struct ImageConfig: Codable, Sendable {
 
   public static func decode(_ bytes: [UInt8]) throws(OCIError) -> ImageConfig {
     do {
-      return try JSONDecoder().decode(ImageConfig.self, from: Data(bytes))
+      let fields = try JSONFields(JSONValue.parse(bytes))
+      let rootfs = try fields.fields("rootfs")
+      return ImageConfig(
+        config: try fields.optionalFields("config").map { execution in
+          Execution(
+            env: try execution.optionalStrings("Env"), user: try execution.optionalString("User"),
+            workingDir: try execution.optionalString("WorkingDir"))
+        },
+        rootfs: RootFS(
+          type: try rootfs.string("type"),
+          diffIDs: try rootfs.array("diff_ids") { value, path in try Digest(parsing: JSONFields.string(value, at: path))
+          }
+        ))
     } catch {
-      throw .invalidDocument(what: "image config", reason: JSONErrorText.describe(error))
+      throw OCIError(documentError: error, what: "image config")
     }
   }
 }

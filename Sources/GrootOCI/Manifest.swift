@@ -1,4 +1,5 @@
 import Foundation
+import GrootIO
 
 /// An image manifest (OCI or Docker schema 2).
 public struct Manifest: Codable, Sendable {
@@ -9,18 +10,20 @@ public struct Manifest: Codable, Sendable {
 
   /// Decodes and checks a manifest document.
   public static func decode(_ bytes: [UInt8], mediaType declared: String?) throws(OCIError) -> Manifest {
-    struct Version: Decodable { let schemaVersion: Int }
-    if let version = try? JSONDecoder().decode(Version.self, from: Data(bytes)), version.schemaVersion == 1 {
-      throw .invalidDocument(
-        what: "image manifest", reason: "Docker schema 1 is deprecated and not supported; push the image again")
-    }
     let manifest: Manifest
     do {
-      manifest = try JSONDecoder().decode(Manifest.self, from: Data(bytes))
-    } catch let error as OCIError {
-      throw error
+      let document = try JSONValue.parse(bytes)
+      let fields = try JSONFields(document)
+      if (try? fields.int("schemaVersion")) == 1 {
+        throw OCIError.invalidDocument(
+          what: "image manifest", reason: "Docker schema 1 is deprecated and not supported; push the image again")
+      }
+      manifest = Manifest(
+        schemaVersion: try fields.int("schemaVersion"), mediaType: try fields.optionalString("mediaType"),
+        config: try Descriptor(json: fields.requiredValue("config"), at: fields.subpath("config")),
+        layers: try fields.array("layers", Descriptor.init(json:at:)))
     } catch {
-      throw .invalidDocument(what: "image manifest", reason: JSONErrorText.describe(error))
+      throw OCIError(documentError: error, what: "image manifest")
     }
     guard manifest.schemaVersion == 2 else {
       throw .invalidDocument(what: "image manifest", reason: "schemaVersion \(manifest.schemaVersion), expected 2")
@@ -50,11 +53,12 @@ public struct Index: Codable, Sendable {
   public static func decode(_ bytes: [UInt8], what: String = "image index") throws(OCIError) -> Index {
     let index: Index
     do {
-      index = try JSONDecoder().decode(Index.self, from: Data(bytes))
-    } catch let error as OCIError {
-      throw error
+      let fields = try JSONFields(JSONValue.parse(bytes))
+      index = Index(
+        schemaVersion: try fields.int("schemaVersion"), mediaType: try fields.optionalString("mediaType"),
+        manifests: try fields.array("manifests", Descriptor.init(json:at:)))
     } catch {
-      throw .invalidDocument(what: what, reason: JSONErrorText.describe(error))
+      throw OCIError(documentError: error, what: what)
     }
     guard index.schemaVersion == 2 else {
       throw .invalidDocument(what: what, reason: "schemaVersion \(index.schemaVersion), expected 2")

@@ -30,3 +30,15 @@ public enum OCIError: ClassifiedError, Equatable {
     }
   }
 }
+
+extension OCIError {
+  /// A document's decoding failure as groot reports it: OCI's own errors as they
+  /// are, anything else (not JSON, a missing or mistyped field) as an invalid document.
+  init(documentError error: any Error, what: String) {
+    if let error = error as? OCIError {
+      self = error
+    } else {
+      self = .invalidDocument(what: what, reason: "\(error)")
+    }
+  }
+}

@@ -85,9 +85,8 @@ public final class OCILayoutSource: ImageSource, DocumentReader {
       }
       return
     }
-    struct Marker: Decodable { var imageLayoutVersion: String }
     let bytes = try readDocument(at: markerPath, what: "oci-layout")
-    guard (try? JSONDecoder().decode(Marker.self, from: Data(bytes))) != nil else {
+    guard (try? JSONFields(JSONValue.parse(bytes)).string("imageLayoutVersion")) != nil else {
       throw SourceError.notAnImageLayout(path, reason: "oci-layout has no imageLayoutVersion")
     }
   }

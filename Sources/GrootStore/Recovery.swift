@@ -17,7 +17,7 @@ extension Store {
   @discardableResult
   public func recover() throws -> [String] {
     var recovered: [String] = []
-    let entries = (try? FileManager.default.contentsOfDirectory(atPath: temporaryPath)) ?? []
+    let entries = (try? FileSystem.listDirectory(temporaryPath)) ?? []
     guard !entries.isEmpty else { return recovered }
     try FileSystem.makeDirectory(trashPath, mode: 0o700)
     for name in entries.sorted() {
@@ -37,7 +37,7 @@ extension Store {
 
   /// Whether trash/ holds anything to remove.
   public var hasTrash: Bool {
-    !((try? FileManager.default.contentsOfDirectory(atPath: trashPath)) ?? []).isEmpty
+    !((try? FileSystem.listDirectory(trashPath)) ?? []).isEmpty
   }
 
   /// Removes what recovery moved to trash/, each entry under its lock so two
@@ -45,7 +45,7 @@ extension Store {
   @discardableResult
   public func emptyTrash() throws -> Int {
     var removed = 0
-    for name in (try? FileManager.default.contentsOfDirectory(atPath: trashPath)) ?? [] {
+    for name in (try? FileSystem.listDirectory(trashPath)) ?? [] {
       let entry = trashPath.appending(path: name)
       guard let lock = try FileLock.attempt(entry, .exclusive, create: false) else { continue }
       try FileSystem.removeTree(entry)

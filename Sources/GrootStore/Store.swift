@@ -79,7 +79,12 @@ public final class Store {
       throw StoreError.notInitialized(path)
     }
     if !deleting && FileSystem.exists(path.appending(path: deletingMarker)) { throw StoreError.beingDeleted(path) }
-    return Store(path: path, configuration: try readMetadata(StoreConfiguration.self, at: configPath))
+    do {
+      let document = try JSONValue.parse(try FileSystem.readFile(configPath))
+      return Store(path: path, configuration: try StoreConfiguration(json: JSONFields(document)))
+    } catch {
+      throw StoreError.unreadableMetadata(configPath, reason: JSONErrorText.describe(error))
+    }
   }
 
   /// Written first by delete-store: the store is no longer used, only deleted.
@@ -191,6 +196,32 @@ public struct StoreConfiguration: Codable, Equatable, Sendable {
     self.driver = driver
     self.uidMappings = uidMappings
     self.gidMappings = gidMappings
+  }
+
+  /// Reads store.json without Codable (GrootIO's JSONValue: start-up), as every
+  /// command opens the store.
+  init(json fields: JSONFields) throws {
+    func mappings(_ key: String) throws -> [IDMapping] {
+      try fields.array(key) { value, path in
+        let mapping = try JSONFields(value, path: path)
+        func id(_ key: String) throws -> UInt32 {
+          guard let id = UInt32(exactly: try mapping.int64(key)) else {
+            throw JSONFieldError.wrongType(mapping.subpath(key))
+          }
+          return id
+        }
+        return IDMapping(containerID: try id("containerID"), hostID: try id("hostID"), size: try id("size"))
+      }
+    }
+    self.init(
+      driver: try fields.string("driver"), uidMappings: try mappings("uidMappings"),
+      gidMappings: try mappings("gidMappings"),
+      backingStore: try fields.optionalFields("backingStore").map { backing in
+        BackingStoreInfo(
+          file: try backing.string("file"), fileSystem: try backing.string("fileSystem"),
+          sizeBytes: try backing.int64("sizeBytes"))
+      })
+    version = try fields.int("version")
   }
 
   /// Who owns the store, its images and their rootfs: the host user and group

@@ -27,7 +27,7 @@ public struct Journal: Sendable {
 
   /// Segment numbers present, oldest first.
   public func segments() -> [Int] {
-    let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+    let names = (try? FileSystem.listDirectory(directory)) ?? []
     return names.compactMap { name in
       guard name.hasPrefix("journal-"), name.hasSuffix(".log") else { return nil }
       return Int(name.dropFirst("journal-".count).dropLast(".log".count))

@@ -85,7 +85,8 @@ struct FastPathTests {
       let declared = Set(
         help.split(whereSeparator: { !"-abcdefghijklmnopqrstuvwxyz".contains($0) }).filter { $0.hasPrefix("--") }.map(
           String.init))
-      let known = Set(FastPath.globalOptions.keys).union(FastPath.commands[command]?.options.keys ?? [:].keys)
+      let commandOptions = FastPath.entry(command, in: FastPath.commands)?.options.map(\.key) ?? []
+      let known = Set(FastPath.globalOptions.map(\.key)).union(commandOptions)
       #expect(
         declared.subtracting(known).subtracting(["--help", "--version"]).isEmpty,
         "\(command): \(declared.subtracting(known))")
