@@ -172,6 +172,7 @@ public enum Judge {
     let deepP = Statistics.fisherGreater(
       baselineFailures: deepBaseAbove, baselineTotal: base.count, canaryFailures: deepAbove, canaryTotal: test.count)
     let tailP = min(1, 2 * min(shoulderP, deepP))
+    let deepDecides = deepP < shoulderP
     let share = Double(above) / Double(test.count)
     let baseMax = base.max ?? baseSorted.last ?? 0
     let testMax = test.max ?? testSorted.last ?? 0
@@ -179,7 +180,7 @@ public enum Judge {
     let maxima =
       "canary max \(milliseconds(testMax)) against \(milliseconds(baseMax)) (Fisher p=\(String(format: "%.2g", tailP)))"
     let tailReason =
-      deepP < shoulderP
+      deepDecides
       ? "latency tail: \(Self.share(Double(deepAbove) / Double(test.count))) of canary \(operation)s took longer than 99.9% of all (\(milliseconds(deep)) or more), against \(Self.share(Double(deepBaseAbove) / Double(base.count))) of the baseline's; \(maxima)"
       : "latency tail: \(Self.share(share)) of canary \(operation)s took longer than the baseline's p99 (\(milliseconds(threshold))); \(maxima)"
     checks.append(
@@ -188,7 +189,7 @@ public enum Judge {
         baseline: "p99 \(milliseconds(threshold)), max \(milliseconds(baseMax))",
         canary: "\(Self.share(share)) above, max \(milliseconds(testMax))",
         difference: "max " + percent(testMax / baseMax - 1),
-        test: deepP < shoulderP
+        test: deepDecides
           ? "Fisher exact, share at or above pooled p99.9" : "Fisher exact, share above baseline p99",
         p: tailP,
         effect: String(format: "%.1fx the expected share", share / options.tailShare), result: tailFail ? .fail : .pass,

@@ -15,7 +15,7 @@ public enum JSONValue: Equatable, Sendable {
   case number(String)
   case string(String)
   case array([JSONValue])
-  /// The members in document order; where a key repeats, `JSONFields` reads the last.
+  /// The members in document order; where a key repeats, `JSONFields` reads the first.
   case object([Member])
 
   public struct Member: Equatable, Sendable {

@@ -43,9 +43,7 @@ public struct ImageConfig: Codable, Sendable {
         },
         rootfs: RootFS(
           type: try rootfs.string("type"),
-          diffIDs: try rootfs.array("diff_ids") { value, path in try Digest(parsing: JSONFields.string(value, at: path))
-          }
-        ))
+          diffIDs: try rootfs.array("diff_ids") { try Digest(parsing: JSONFields.string($0, at: $1)) }))
     } catch {
       throw OCIError(documentError: error, what: "image config")
     }

@@ -12,14 +12,14 @@ public struct Manifest: Codable, Sendable {
   public static func decode(_ bytes: [UInt8], mediaType declared: String?) throws(OCIError) -> Manifest {
     let manifest: Manifest
     do {
-      let document = try JSONValue.parse(bytes)
-      let fields = try JSONFields(document)
-      if (try? fields.int("schemaVersion")) == 1 {
+      let fields = try JSONFields(JSONValue.parse(bytes))
+      let schemaVersion = try fields.int("schemaVersion")
+      if schemaVersion == 1 {
         throw OCIError.invalidDocument(
           what: "image manifest", reason: "Docker schema 1 is deprecated and not supported; push the image again")
       }
       manifest = Manifest(
-        schemaVersion: try fields.int("schemaVersion"), mediaType: try fields.optionalString("mediaType"),
+        schemaVersion: schemaVersion, mediaType: try fields.optionalString("mediaType"),
         config: try Descriptor(json: fields.requiredValue("config"), at: fields.subpath("config")),
         layers: try fields.array("layers", Descriptor.init(json:at:)))
     } catch {
