@@ -96,7 +96,13 @@ struct ConcurrencyTests {
       #expect(try store.groot("clean").status == 0)
       let image = round % 2 == 0 ? 3 : 1
       let process = try Self.start(store, ["create", Self.images[image].reference, "k\(round)"])
-      usleep(UInt32.random(in: 0...UInt32(coldCreate * 1_000_000)))
+      if round % 4 == 2 {
+        // Aimed: faster creates make a random moment miss the unpack window, so
+        // every fourth kill (of the biggest image) waits for a layer's staging directory to appear.
+        Self.waitForUnpack(store, process)
+      } else {
+        usleep(UInt32.random(in: 0...UInt32(coldCreate * 1_000_000)))
+      }
       kill(process.processIdentifier, SIGKILL)
       process.waitUntilExit()
       killPoints += 1
@@ -115,6 +121,11 @@ struct ConcurrencyTests {
       _ = try store.create(Self.images[2].reference, "after-\(round)")
       live["after-\(round)"] = 2
       try Self.expectConsistent(store, live: live)
+      // A whole killed image goes, so the next round's clean leaves its layers
+      // uncached and that round's create unpacks again.
+      if live.removeValue(forKey: "k\(round)") != nil {
+        #expect(try store.groot("delete", "k\(round)").status == 0)
+      }
     }
 
     var cleanKills = 0
@@ -137,6 +148,15 @@ struct ConcurrencyTests {
       "kill test: \(killPoints + cleanKills) kill points (\(killPoints) during create: \(midUnpack) mid-unpack, \(midImage) mid-image; \(cleanKills) during clean)"
     )
     #expect(midUnpack > 0)
+  }
+
+  /// Returns once `process` is staging a layer under the store's tmp, or has exited.
+  static func waitForUnpack(_ store: TestStore, _ process: Process) {
+    while process.isRunning {
+      let tmp = (try? FileManager.default.contentsOfDirectory(atPath: store.path + "/tmp")) ?? []
+      if tmp.contains(where: { $0.hasPrefix("layer-") }) { return }
+      usleep(50)
+    }
   }
 
   static func start(_ store: TestStore, _ arguments: [String]) throws -> Process {
