@@ -104,7 +104,7 @@ public struct OverlaySnapshotter: Snapshotter {
     let lower = try lowerDirectories(layers, store: store)
     let absolute = lower.map { Self.root(store).appending(path: $0) }
     // One options string, as GrootFS prints it (runc takes either form).
-    let options = "lowerdir=\(absolute.joined(separator: ":")),upperdir=\(paths.upper),workdir=\(paths.work)"
+    let options = "lowerdir=\(absolute.joined(by: ":")),upperdir=\(paths.upper),workdir=\(paths.work)"
     return [MountSpec(destination: "/", type: "overlay", source: "overlay", options: [options])]
   }
 
@@ -112,7 +112,7 @@ public struct OverlaySnapshotter: Snapshotter {
     let root = Self.root(store)
     let lower = try lowerDirectories(layers, store: store)
     let data =
-      "lowerdir=\(lower.joined(separator: ":")),upperdir=\(Self.relative(paths.upper, from: root)),workdir=\(Self.relative(paths.work, from: root))"
+      "lowerdir=\(lower.joined(by: ":")),upperdir=\(Self.relative(paths.upper, from: root)),workdir=\(Self.relative(paths.work, from: root))"
     guard data.utf8.count <= Self.optionLimit else {
       throw DriverError.tooManyLayers(count: layers.count, optionBytes: data.utf8.count, limit: Self.optionLimit)
     }
@@ -147,7 +147,7 @@ public struct OverlaySnapshotter: Snapshotter {
       return ["empty"]
     }
     let links = try layers.reversed().map { try shortLink(for: $0, in: store) }
-    let length = links.joined(separator: ":").utf8.count + "lowerdir=".utf8.count
+    let length = links.joined(by: ":").utf8.count + "lowerdir=".utf8.count
     guard length <= Self.optionLimit else {
       throw DriverError.tooManyLayers(count: layers.count, optionBytes: length, limit: Self.optionLimit)
     }
@@ -197,6 +197,6 @@ public struct OverlaySnapshotter: Snapshotter {
     var common = 0
     while common < min(baseParts.count, parts.count) && baseParts[common] == parts[common] { common += 1 }
     return (Array(repeating: "..", count: baseParts.count - common) + parts[common...].map(String.init))
-      .joined(separator: "/")
+      .joined(by: "/")
   }
 }

@@ -76,15 +76,15 @@ public struct JSONFields {
     try optionalArray(key, JSONFields.string)
   }
 
-  /// An object of strings (annotations, labels).
-  public func optionalStringMap(_ key: String) throws(JSONFieldError) -> [String: String]? {
+  /// An object of strings (annotations, labels), in document order.
+  public func optionalStringPairs(_ key: String) throws(JSONFieldError) -> [(key: String, value: String)]? {
     guard let value = value(key) else { return nil }
     let fields = try JSONFields(value, path: subpath(key))
-    var map: [String: String] = [:]
-    for member in fields.members where map[member.key] == nil {
-      map[member.key] = try JSONFields.string(member.value, at: fields.subpath(member.key))
+    var pairs: [(key: String, value: String)] = []
+    for member in fields.members {
+      pairs.append((member.key, try JSONFields.string(member.value, at: fields.subpath(member.key))))
     }
-    return map
+    return pairs
   }
 
   /// A string element or field value.

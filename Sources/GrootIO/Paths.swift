@@ -7,6 +7,20 @@ extension String {
   }
 }
 
+extension Array where Element == String {
+  /// `joined(separator:)` for the warm path: the standard library's, generic over
+  /// `StringProtocol`, costs a scan of the binary's conformance records on its first
+  /// call in a process (docs/benchmarks.md, warm create).
+  public func joined(by separator: String) -> String {
+    var result = ""
+    for (index, element) in enumerated() {
+      if index > 0 { result += separator }
+      result += element
+    }
+    return result
+  }
+}
+
 public enum Paths {
   /// An absolute, normalised form of `path` (no `.`/`..`, no trailing slash), without
   /// resolving symlinks.
@@ -21,13 +35,7 @@ public enum Paths {
       }
       parts.append(part)
     }
-    // Appended one by one: `joined(separator:)` costs a conformance scan
-    // (docs/benchmarks.md, warm create).
-    var result = ""
-    for part in parts {
-      result += "/"
-      result += String(part)
-    }
+    let result = parts.isEmpty ? "" : "/" + parts.map(String.init).joined(by: "/")
     return result.isEmpty ? "/" : result
   }
 }

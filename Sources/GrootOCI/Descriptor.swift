@@ -5,11 +5,11 @@ public struct Descriptor: Codable, Hashable, Sendable {
   public var mediaType: String
   public var digest: Digest
   public var size: Int64
-  public var annotations: [String: String]?
+  public var annotations: Annotations?
   public var platform: Platform?
   public var urls: [String]?
 
-  public init(mediaType: String, digest: Digest, size: Int64, annotations: [String: String]? = nil) {
+  public init(mediaType: String, digest: Digest, size: Int64, annotations: Annotations? = nil) {
     self.mediaType = mediaType
     self.digest = digest
     self.size = size
@@ -40,7 +40,7 @@ public struct Descriptor: Codable, Hashable, Sendable {
     let fields = try JSONFields(value, path: path)
     self.init(
       mediaType: try fields.string("mediaType"), digest: try Digest(parsing: fields.string("digest")),
-      size: try fields.int64("size"), annotations: try fields.optionalStringMap("annotations"))
+      size: try fields.int64("size"), annotations: try fields.optionalStringPairs("annotations").map(Annotations.init))
     platform = try fields.optionalFields("platform").map(Platform.init(json:))
     urls = try fields.optionalStrings("urls")
   }

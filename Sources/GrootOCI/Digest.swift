@@ -26,20 +26,20 @@ public struct Digest: Hashable, Codable, CustomStringConvertible, Sendable {
     }
   }
 
-  /// The digest of `bytes`.
+  /// The digest of `bytes`, a document in memory (SmallSHA256: no conformance scan).
   public init(of bytes: some Sequence<UInt8>) {
-    var hasher = SHA256()
-    hasher.update(data: Array(bytes))
-    self.init(finalized: hasher)
+    self.init(digestBytes: SmallSHA256.hash(Array(bytes)))
   }
 
   public init(finalized hasher: SHA256) {
-    // Two hex digits a byte into one buffer: `joined()` of per-byte strings cost a
-    // conformance scan (docs/benchmarks.md, warm create).
+    self.init(digestBytes: hasher.finalize().withUnsafeBytes { Array($0) })
+  }
+
+  private init(digestBytes: [UInt8]) {
     let digits = Array("0123456789abcdef".utf8)
     var hex: [UInt8] = []
     hex.reserveCapacity(64)
-    for byte in hasher.finalize() {
+    for byte in digestBytes {
       hex.append(digits[Int(byte >> 4)])
       hex.append(digits[Int(byte & 0xf)])
     }

@@ -7,16 +7,17 @@ public enum MediaType {
   public static let dockerManifest = "application/vnd.docker.distribution.manifest.v2+json"
   public static let dockerConfig = "application/vnd.docker.container.image.v1+json"
 
-  public static let manifests: Set<String> = [ociManifest, dockerManifest]
-  public static let indexes: Set<String> = [ociIndex, dockerManifestList]
-  public static let configs: Set<String> = [ociConfig, dockerConfig]
+  // Arrays, not sets: a Set<String> costs a conformance scan (Annotations).
+  public static let manifests = [ociManifest, dockerManifest]
+  public static let indexes = [ociIndex, dockerManifestList]
+  public static let configs = [ociConfig, dockerConfig]
 }
 
 /// How a layer blob is compressed, derived from its media type.
 public enum LayerCompression: String, Sendable, Codable {
   case none, gzip, zstd
 
-  private static let byMediaType: [String: LayerCompression] = [
+  private static let byMediaType: KeyValuePairs<String, LayerCompression> = [
     "application/vnd.oci.image.layer.v1.tar": .none,
     "application/vnd.oci.image.layer.v1.tar+gzip": .gzip,
     "application/vnd.oci.image.layer.v1.tar+zstd": .zstd,
@@ -30,7 +31,7 @@ public enum LayerCompression: String, Sendable, Codable {
   ]
 
   public init(layerMediaType mediaType: String) throws(OCIError) {
-    guard let compression = Self.byMediaType[mediaType] else {
+    guard let compression = Self.byMediaType.first(where: { $0.key == mediaType })?.value else {
       throw .unsupportedMediaType(mediaType, what: "a layer")
     }
     self = compression

@@ -16,7 +16,7 @@ public struct RuntimeSpecFragment: Encodable {
   public var root: Root
   public var process: Process
   public var mounts: [MountSpec]?
-  public var annotations: [String: String]?
+  public var annotations: Annotations?
 
   public init(rootPath: String, env: [String], mounts: [MountSpec]?, imageConfig: [UInt8]?) {
     self.root = Root(path: rootPath)
@@ -41,7 +41,7 @@ public struct RuntimeSpecFragment: Encodable {
           })
       },
       "annotations": annotations.map { annotations in
-        .object(annotations.map { JSONText.Member($0.key, .string($0.value)) })
+        .object(annotations.pairs.map { JSONText.Member($0.key, .string($0.value)) })
       },
     ]).text
   }

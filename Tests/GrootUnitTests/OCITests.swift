@@ -12,6 +12,34 @@ struct OCITests {
     #expect(throws: OCIError.self) { try Digest(hex: String(repeating: "A", count: 64)) }
   }
 
+  @Test("documents are hashed as swift-crypto hashes them: FIPS 180-4 vectors, every padding case, random bytes")
+  func smallSHA256() throws {
+    #expect(
+      Digest(of: Array("abc".utf8)).hex == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+    #expect(
+      Digest(of: Array("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq".utf8)).hex
+        == "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
+    var generator = SystemRandomNumberGenerator()
+    // Lengths around each block boundary (55, 56, 63, 64 bytes: one or two padding
+    // blocks), then longer documents.
+    for count in Array(0...200) + [447, 448, 511, 512, 4095, 4096, 65_537] {
+      let bytes = (0..<count).map { _ in UInt8.random(in: 0...255, using: &generator) }
+      var hasher = DigestHasher()
+      bytes.withUnsafeBytes { hasher.update($0) }
+      #expect(Digest(of: bytes) == hasher.finalize(), "\(count) bytes")
+    }
+  }
+
+  @Test("annotations: first key wins, equal whatever the order, Codable as an object")
+  func annotations() throws {
+    let read = Annotations([(key: "a", value: "1"), (key: "b", value: "2"), (key: "a", value: "3")])
+    #expect(read["a"] == "1" && read.pairs.count == 2)
+    #expect(read == ["b": "2", "a": "1"] && read != ["a": "1"] && read != ["a": "1", "b": "3"])
+    let decoded = try JSONDecoder().decode(Annotations.self, from: Data(#"{"b":"2","a":"1"}"#.utf8))
+    #expect(decoded == read)
+    #expect(try JSONDecoder().decode(Annotations.self, from: JSONEncoder().encode(read)) == read)
+  }
+
   @Test("chain IDs follow the image spec")
   func chainIDs() throws {
     let a = try Digest(hex: String(repeating: "a", count: 64))
