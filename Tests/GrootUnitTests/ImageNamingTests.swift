@@ -24,5 +24,11 @@ struct ImageNamingTests {
     #expect(!ImageResolution.looksLikeIndex(Array(manifest.utf8)))
     let late = #"{"annotations":{"a":""# + String(repeating: "x", count: 4096) + #""},"manifests":[]}"#
     #expect(!ImageResolution.looksLikeIndex(Array(late.utf8)))
+    // The key's last byte at 4096 counts; one byte later it does not.
+    let key = Array(#""manifests""#.utf8)
+    for (padding, expected) in [(4096 - key.count, true), (4097 - key.count, false)] {
+      #expect(ImageResolution.looksLikeIndex([UInt8](repeating: 0x20, count: padding) + key) == expected)
+    }
+    #expect(!ImageResolution.looksLikeIndex(Array("{}".utf8)))
   }
 }
