@@ -9,6 +9,15 @@ let staticCXXRuntime: [String] =
   FileManager.default.fileExists(atPath: Context.packageDirectory + "/StaticLibraries/libstdc++.a")
   ? ["-L", Context.packageDirectory + "/StaticLibraries", "-Xclang-linker", "-static-libgcc"] : []
 
+/// Release groot is linked by lld with its warm commands' functions placed side by
+/// side (scripts/hot-functions writes the list): a create pages in fewer windows of
+/// a 26 MB text section (docs/benchmarks.md, warm create).
+let hotFunctions = Context.packageDirectory + "/Linker/groot-hot-functions.txt"
+let hotFunctionsOrder: [String] =
+  FileManager.default.fileExists(atPath: hotFunctions)
+  ? ["-use-ld=lld", "-Xlinker", "--symbol-ordering-file=" + hotFunctions, "-Xlinker", "--no-warn-symbol-ordering"]
+  : []
+
 /// scripts/fuzz builds with GROOT_FUZZ=1 (in its own .build-fuzz): the stages
 /// that read outside input get libFuzzer's coverage, and groot-fuzz its engine.
 let fuzzing = ProcessInfo.processInfo.environment["GROOT_FUZZ"] == "1"
@@ -113,12 +122,14 @@ let package = Package(
     // position-dependent, as Debian's runc and umoci are, for a PIE this size
     // relocates itself at every start; and with the C++ runtime linked in
     // (`staticCXXRuntime`): binding libstdc++.so's symbols in the dynamic loader
-    // took a tenth of a warm create.
+    // took a tenth of a warm create; and with the warm commands' code side by side
+    // (`hotFunctionsOrder`).
     .executableTarget(
       name: "groot", dependencies: ["GrootCLI"],
       linkerSettings: [
         .unsafeFlags(["-Xlinker", "--no-export-dynamic"]),
-        .unsafeFlags(["-Xclang-linker", "-no-pie"] + staticCXXRuntime, .when(configuration: .release)),
+        .unsafeFlags(
+          ["-Xclang-linker", "-no-pie"] + staticCXXRuntime + hotFunctionsOrder, .when(configuration: .release)),
       ]),
     .executableTarget(
       name: "groot-agent",
