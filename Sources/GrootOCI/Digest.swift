@@ -26,9 +26,17 @@ public struct Digest: Hashable, Codable, CustomStringConvertible, Sendable {
     }
   }
 
-  /// The digest of `bytes`, a document in memory (SmallSHA256: no conformance scan).
+  /// The digest of `bytes`: a document by SmallSHA256 (no conformance scan), anything
+  /// bigger by swift-crypto.
   public init(of bytes: some Sequence<UInt8>) {
-    self.init(digestBytes: SmallSHA256.hash(Array(bytes)))
+    let bytes = Array(bytes)
+    guard bytes.count > SmallSHA256.largestInput else {
+      self.init(digestBytes: SmallSHA256.hash(bytes))
+      return
+    }
+    var hasher = SHA256()
+    bytes.withUnsafeBytes { hasher.update(bufferPointer: $0) }
+    self.init(finalized: hasher)
   }
 
   public init(finalized hasher: SHA256) {

@@ -2,11 +2,14 @@
 ///
 /// swift-crypto's `SHA256` is the one for blobs (BoringSSL, SHA extensions), but
 /// its first use in a process instantiates a generic digest context by name, which
-/// costs a scan of the binary's 9,000 conformance records: about 0.1 ms of a 4 ms
-/// warm create that hashes only a manifest, a config and a few chain ids, each a
-/// few hundred bytes (docs/benchmarks.md, warm create). Unit tests check this one
+/// costs a scan of the binary's 9,000 conformance records: 4% of a warm create's
+/// CPU, which hashes only a manifest, a config and a few chain ids, each a few
+/// hundred bytes (docs/benchmarks.md, warm create). Unit tests check this one
 /// against swift-crypto byte for byte.
 enum SmallSHA256 {
+  /// Documents up to this size; above it swift-crypto is faster than the scan costs.
+  static let largestInput = 64 * 1024
+
   static func hash(_ message: [UInt8]) -> [UInt8] {
     var state: [UInt32] = [
       0x6a09_e667, 0xbb67_ae85, 0x3c6e_f372, 0xa54f_f53a, 0x510e_527f, 0x9b05_688c, 0x1f83_d9ab, 0x5be0_cd19,
