@@ -14,9 +14,16 @@ public struct Annotations: Hashable, Sendable, ExpressibleByDictionaryLiteral {
   public private(set) var pairs: [Pair] = []
 
   public init(_ pairs: some Sequence<(key: String, value: String)>) {
-    for (key, value) in pairs where self[key] == nil {
-      self.pairs.append(Pair(key: key, value: value))
+    let all = pairs.map { Pair(key: $0.key, value: $0.value) }
+    // The first of each key, found through the indices sorted by key and then by
+    // position: a lookup per pair would be quadratic in a hostile manifest's
+    // hundreds of thousands of keys (a manifest may hold 4 MiB).
+    let byKey = all.indices.sorted { all[$0].key == all[$1].key ? $0 < $1 : all[$0].key < all[$1].key }
+    var first = [Bool](repeating: false, count: all.count)
+    for (position, index) in byKey.enumerated() where position == 0 || all[byKey[position - 1]].key != all[index].key {
+      first[index] = true
     }
+    self.pairs = all.indices.filter { first[$0] }.map { all[$0] }
   }
 
   public init(dictionaryLiteral elements: (String, String)...) {
@@ -27,9 +34,11 @@ public struct Annotations: Hashable, Sendable, ExpressibleByDictionaryLiteral {
     pairs.first { $0.key == key }?.value
   }
 
-  /// Equal when they map the same keys to the same values, whatever the order.
+  /// Equal when they map the same keys to the same values, whatever the order
+  /// (keys are unique: compared sorted, not looked up one by one).
   public static func == (lhs: Annotations, rhs: Annotations) -> Bool {
-    lhs.pairs.count == rhs.pairs.count && lhs.pairs.allSatisfy { rhs[$0.key] == $0.value }
+    func sorted(_ annotations: Annotations) -> [Pair] { annotations.pairs.sorted { $0.key < $1.key } }
+    return lhs.pairs.count == rhs.pairs.count && sorted(lhs) == sorted(rhs)
   }
 
   /// Order-independent, as `==` is.

@@ -38,6 +38,12 @@ struct OCITests {
     let decoded = try JSONDecoder().decode(Annotations.self, from: Data(#"{"b":"2","a":"1"}"#.utf8))
     #expect(decoded == read)
     #expect(try JSONDecoder().decode(Annotations.self, from: JSONEncoder().encode(read)) == read)
+    // A hostile document's many keys, every key twice: the first of each wins, in
+    // document order.
+    let keys = (0..<100_000).map { "k\($0 % 50_000)" }
+    let many = Annotations(keys.enumerated().map { (key: $0.element, value: "\($0.offset)") })
+    #expect(many.pairs.count == 50_000 && many["k0"] == "0" && many["k49999"] == "49999")
+    #expect(many.pairs.map(\.key) == Array(keys.prefix(50_000)))
   }
 
   @Test("chain IDs follow the image spec")
