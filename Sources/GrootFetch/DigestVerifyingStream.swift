@@ -42,3 +42,12 @@ public final class DigestVerifyingStream: ByteStream {
     return 0
   }
 }
+
+extension Digest {
+  /// Checks a document read whole against the digest it was fetched by, as
+  /// DigestVerifyingStream checks a stream (by Digest(of:): no conformance scan).
+  public func verify(_ bytes: [UInt8], what: String) throws(FetchError) {
+    let actual = Digest(of: bytes)
+    guard actual == self else { throw .digestMismatch(what: what, expected: self, actual: actual) }
+  }
+}

@@ -35,7 +35,6 @@ public enum Paths {
       }
       parts.append(part)
     }
-    let result = parts.isEmpty ? "" : "/" + parts.map(String.init).joined(by: "/")
-    return result.isEmpty ? "/" : result
+    return parts.isEmpty ? "/" : "/" + parts.map(String.init).joined(by: "/")
   }
 }

@@ -76,6 +76,24 @@ struct CommandTests {
     try Self.expectCleanFailure(store, ["create", "oci://\(image)", "x"], mentioning: "not valid JSON")
   }
 
+  @Test("an image config that does not hash to its digest is refused before anything is unpacked")
+  func tamperedConfig() throws {
+    let store = try TestStore()
+    let image = store.base + "/tampered-config"
+    try sh("cp -r \(Project.image(.busybox)) \(image)")
+    func document(_ path: String) throws -> [String: Any] {
+      try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path))) as! [String: Any]
+    }
+    func blob(_ digest: Any?) -> String { image + "/blobs/sha256/" + (digest as! String).dropFirst(7) }
+    let index = try document(image + "/index.json")
+    let manifest = try document(blob(((index["manifests"] as! [[String: Any]])[0])["digest"]))
+    let config = blob((manifest["config"] as! [String: Any])["digest"])
+    // The same size, one key renamed: valid JSON, the wrong bytes.
+    try sh("sed -i 's/\"os\"/\"OS\"/' \(config)")
+    try Self.expectCleanFailure(
+      store, ["create", "oci://\(image)", "x"], mentioning: "digest mismatch for image config")
+  }
+
   @Test("unsupported layer media type")
   func unsupportedMediaType() throws {
     let store = try TestStore()

@@ -1,6 +1,5 @@
 import Foundation
 import GrootIO
-import GrootOCI
 import Testing
 
 @testable import GrootOCI

@@ -50,12 +50,7 @@ public final class RegistrySource: ImageSource {
     let document = try client.document(
       "manifests/\(reference)", accept: Self.manifestTypes, limit: Self.documentLimit,
       what: "manifest \(registry.repository):\(reference)")
-    if let expected {
-      let actual = Digest(of: document.bytes)
-      guard actual == expected else {
-        throw FetchError.digestMismatch(what: "manifest", expected: expected, actual: actual)
-      }
-    }
+    try expected?.verify(document.bytes, what: "manifest")
     // Registries add parameters (charset) to Content-Type.
     let type = document.contentType?.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces) }
     return (document.bytes, type)
@@ -72,10 +67,7 @@ extension RegistrySource: DocumentReader {
   func config(_ descriptor: Descriptor, warnings: inout [String]) throws -> [UInt8] {
     let config = try client.document(
       "blobs/\(descriptor.digest)", accept: [], limit: Self.configLimit, what: "image config")
-    let actual = Digest(of: config.bytes)
-    guard actual == descriptor.digest else {
-      throw FetchError.digestMismatch(what: "image config", expected: descriptor.digest, actual: actual)
-    }
+    try descriptor.digest.verify(config.bytes, what: "image config")
     return config.bytes
   }
 }
