@@ -5,8 +5,9 @@ import GrootStore
 import Logging
 
 /// Turns layers already in the store into a published image: its directories,
-/// metadata, limit and mounts are made in a locked work directory under tmp/,
-/// then one rename publishes it as images/ID. Any step that fails undoes the ones
+/// metadata, limit and mounts are made in a locked work directory under tmp/
+/// (the image's own root, so a create makes no directory it then removes), then
+/// one rename publishes it as images/ID. Any step that fails undoes the ones
 /// before (unmounted, removed), so an image directory is never seen half-made,
 /// and a killed assembly leaves only work that recovery moves aside.
 struct ImageAssembler {
@@ -16,8 +17,10 @@ struct ImageAssembler {
 
   /// The image's metadata; `mount` false leaves the mounts to the runtime.
   func assemble(_ metadata: ImageMetadata, id: ImageID, limit: DiskLimit?, mount: Bool) throws {
-    let work = try store.makeWorkDirectory(purpose: "image")
-    let prepared = ImagePaths(root: work.path.appending(path: "image"))
+    let work = try store.makeWorkDirectory(purpose: "image") {
+      try snapshotter.makeImageRoot(at: $0, limit: limit)
+    }
+    let prepared = ImagePaths(root: work.path)
     var mounted = false
     do {
       try snapshotter.prepareImage(prepared, layers: metadata.layers, limit: limit, store: store)
@@ -34,6 +37,6 @@ struct ImageAssembler {
       try? FileSystem.removeTree(work.path)
       throw error
     }
-    try FileSystem.removeTree(work.path)
+    work.release()
   }
 }

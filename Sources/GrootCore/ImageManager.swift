@@ -247,7 +247,7 @@ public struct ImageManager {
       }
     }
     defer { withExtendedLifetime(lock) {} }
-    guard try store.withdrawImage(id, snapshotter: snapshotter) else {
+    guard try store.withdrawImage(id, snapshotter: snapshotter, timeout: settings.lockTimeout) else {
       return .skipped(reason: StoreError.imageNotFound(id.value).description)
     }
     logger.info("image deleted", metadata: ["id": "\(id)"])

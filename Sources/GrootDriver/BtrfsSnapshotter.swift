@@ -36,12 +36,16 @@ public struct BtrfsSnapshotter: Snapshotter {
     if limit != nil { try StoreQuotas.requireBtrfsQuotas(store) }
   }
 
+  /// The limit is on the rootfs's own subvolume, so the root is a plain directory.
+  public func makeImageRoot(at path: String, limit: DiskLimit?) throws {
+    try FileSystem.makeNewDirectory(path)
+  }
+
   /// Without --exclude-image-from-quota the limit is on referenced bytes, which
   /// include the image's files shared with its layers; with it, on exclusive
   /// bytes: what the container writes.
   public func prepareImage(_ paths: ImagePaths, layers: [Digest], limit: DiskLimit?, store: Store) throws {
     let owner = store.configuration.owner
-    try FileSystem.makeDirectory(paths.root, mode: 0o700)
     try FileSystem.setOwner(paths.root, uid: owner.uid, gid: owner.gid, mode: 0o700)
     if let top = layers.last {
       try Btrfs.snapshot(store.layerDiffPath(top), to: paths.rootfs)

@@ -63,19 +63,22 @@ public struct OverlaySnapshotter: Snapshotter {
     try StoreQuotas.requireBtrfsQuotas(store)
   }
 
-  /// The upper dir gives the rootfs its root directory, so it (with work and
-  /// rootfs) belongs to the store's owner: root in a user namespace with the
-  /// store's mappings can then write in `/`, as with GrootFS's overlay-xfs driver.
   /// With a limit, the image directory is a subvolume whose qgroup bounds what the
   /// container writes; without --exclude-image-from-quota the image's own size is
   /// taken off the limit (GrootFS's rule for overlay).
+  public func makeImageRoot(at path: String, limit: DiskLimit?) throws {
+    if limit != nil {
+      try Btrfs.createSubvolume(path)
+    } else {
+      try FileSystem.makeNewDirectory(path)
+    }
+  }
+
+  /// The upper dir gives the rootfs its root directory, so it (with work and
+  /// rootfs) belongs to the store's owner: root in a user namespace with the
+  /// store's mappings can then write in `/`, as with GrootFS's overlay-xfs driver.
   public func prepareImage(_ paths: ImagePaths, layers: [Digest], limit: DiskLimit?, store: Store) throws {
     let owner = store.configuration.owner
-    if limit != nil {
-      try Btrfs.createSubvolume(paths.root)
-    } else {
-      try FileSystem.makeDirectory(paths.root, mode: 0o700)
-    }
     try FileSystem.setOwner(paths.root, uid: owner.uid, gid: owner.gid, mode: 0o700)
     for directory in [paths.upper, paths.work, paths.rootfs] {
       try FileSystem.makeDirectory(directory, mode: 0o755)
@@ -156,8 +159,10 @@ public struct OverlaySnapshotter: Snapshotter {
 
   private func target(_ layer: Digest) -> String { "../../layers/\(layer.hex)/diff" }
 
-  /// `overlay/l/PREFIX` → `../../layers/HEX/diff`, made once per layer by an atomic
-  /// rename. A prefix taken by another layer (never seen in practice) gets a longer one.
+  /// `overlay/l/PREFIX` → `../../layers/HEX/diff`, made once per layer by one
+  /// symlink(2), which is atomic and fails for all but the first of concurrent
+  /// makers (no temporary name that a kill could leave behind). A prefix taken by
+  /// another layer (never seen in practice) gets a longer one.
   func shortLink(for layer: Digest, in store: Store) throws -> String {
     let links = Self.links(store)
     if !FileSystem.exists(links) {
@@ -167,18 +172,13 @@ public struct OverlaySnapshotter: Snapshotter {
     for length in [Self.shortLinkLength, 20, 32, 64] {
       let name = String(layer.hex.prefix(length))
       let linkPath = links.appending(path: name)
-      if let existing = readLink(linkPath) {
-        if existing == target(layer) { return "l/\(name)" }
-        continue
+      var existing = readLink(linkPath)
+      if existing == nil {
+        if symlink(target(layer), linkPath) == 0 { return "l/\(name)" }
+        guard errno == EEXIST else { throw SystemError("symlink", linkPath) }
+        existing = readLink(linkPath)  // another create made it first
       }
-      let temporary = "\(linkPath).tmp-\(getpid())"
-      unlink(temporary)
-      guard symlink(target(layer), temporary) == 0 else { throw SystemError("symlink", temporary) }
-      guard rename(temporary, linkPath) == 0 else {
-        unlink(temporary)
-        throw SystemError("rename", linkPath)
-      }
-      return "l/\(name)"
+      if existing == target(layer) { return "l/\(name)" }
     }
     throw SystemError("symlink", links.appending(path: layer.hex), errno: EEXIST)
   }

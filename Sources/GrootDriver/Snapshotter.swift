@@ -55,8 +55,12 @@ public protocol Snapshotter: Sendable {
   /// Forgets what it kept for a layer the store is about to remove.
   func removeLayer(_ id: Digest, store: Store)
 
-  /// Makes the image's directories at `paths` (in tmp/, before it is published)
-  /// on `layers`, bottom first, ready to take `limit`.
+  /// Makes the directory an image is assembled in (under tmp/, at a new name):
+  /// mode 0700, and what `limit` needs of it (overlay's limit on btrfs: a
+  /// subvolume). Throws `SystemError` with EEXIST when the name is taken.
+  func makeImageRoot(at path: String, limit: DiskLimit?) throws
+  /// Makes the image's directories in the root at `paths` (in tmp/, before it is
+  /// published) on `layers`, bottom first, ready to take `limit`.
   func prepareImage(_ paths: ImagePaths, layers: [Digest], limit: DiskLimit?, store: Store) throws
   /// Applies the limit to the prepared image.
   func limitImage(_ paths: ImagePaths, layers: [Digest], limit: DiskLimit, store: Store) throws

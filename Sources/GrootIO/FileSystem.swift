@@ -46,6 +46,11 @@ public enum FileSystem {
     throw SystemError("mkdir", path)
   }
 
+  /// mkdir(2) of a directory that must be new: an existing one is an error (EEXIST).
+  public static func makeNewDirectory(_ path: String, mode: mode_t = 0o700) throws {
+    guard mkdir(path, mode) == 0 else { throw SystemError("mkdir", path) }
+  }
+
   /// chown and chmod of a path (not following a final symlink for the owner).
   public static func setOwner(_ path: String, uid: UInt32, gid: UInt32, mode: mode_t) throws {
     guard lchown(path, uid, gid) == 0 else { throw SystemError("chown", path) }
@@ -56,24 +61,34 @@ public enum FileSystem {
   /// fsync, rename, fsync of the directory.
   public static func writeAtomically(_ data: [UInt8], to path: String, mode: mode_t = 0o644) throws {
     let temporary = "\(path).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-    let descriptor = try FileDescriptor(path: temporary, flags: O_WRONLY | O_CREAT | O_EXCL, mode: mode)
-    var written = 0
     do {
-      while written < data.count {
-        let count = try data.withUnsafeBytes { bytes in
-          try retryingEINTR("write", temporary) {
-            write(descriptor.rawValue, bytes.baseAddress! + written, data.count - written)
-          }
-        }
-        written += count
-      }
-      try retryingEINTR("fsync", temporary) { fsync(descriptor.rawValue) }
+      try writeNewFile(data, to: temporary, mode: mode, syncingDirectory: false)
       try retryingEINTR("rename", path) { rename(temporary, path) }
     } catch {
       unlink(temporary)
       throw error
     }
     syncDirectory(of: path)
+  }
+
+  /// Writes a file that must not exist yet and fsyncs it (and, unless told not
+  /// to, its directory): for a directory not yet published, whose own rename is
+  /// the step that makes the file visible, so no temporary name is needed.
+  public static func writeNewFile(
+    _ data: [UInt8], to path: String, mode: mode_t = 0o644, syncingDirectory: Bool = true
+  ) throws {
+    let descriptor = try FileDescriptor(path: path, flags: O_WRONLY | O_CREAT | O_EXCL, mode: mode)
+    var written = 0
+    while written < data.count {
+      let count = try data.withUnsafeBytes { bytes in
+        try retryingEINTR("write", path) {
+          write(descriptor.rawValue, bytes.baseAddress! + written, data.count - written)
+        }
+      }
+      written += count
+    }
+    try retryingEINTR("fsync", path) { fsync(descriptor.rawValue) }
+    if syncingDirectory { syncDirectory(of: path) }
   }
 
   public static func writeAtomically(_ string: String, to path: String) throws {
@@ -203,10 +218,28 @@ public enum FileSystem {
 
   /// A fresh, unique directory inside `parent`.
   public static func makeUniqueDirectory(in parent: String, prefix: String) throws -> String {
+    try makeUniqueDirectory(in: parent, prefix: prefix) { try makeNewDirectory($0) }
+  }
+
+  /// A path in `parent` no other process picks: the prefix, this process's id and
+  /// 64 random bits.
+  public static func uniqueName(in parent: String, prefix: String) -> String {
+    "\(parent)/\(prefix)-\(getpid())-\(String(UInt64.random(in: 0...UInt64.max), radix: 36))"
+  }
+
+  /// The same, the directory made by `make` (a subvolume, say), which throws a
+  /// `SystemError` with EEXIST when the name is taken.
+  public static func makeUniqueDirectory(
+    in parent: String, prefix: String, make: (String) throws -> Void
+  ) throws -> String {
     for _ in 0..<16 {
-      let path = "\(parent)/\(prefix)-\(getpid())-\(String(UInt64.random(in: 0...UInt64.max), radix: 36))"
-      if mkdir(path, 0o700) == 0 { return path }
-      if errno != EEXIST { throw SystemError("mkdir", path) }
+      let path = uniqueName(in: parent, prefix: prefix)
+      do {
+        try make(path)
+        return path
+      } catch let error as SystemError where error.errno == EEXIST {
+        continue
+      }
     }
     throw SystemError("mkdir", "\(parent)/\(prefix)-*", errno: EEXIST)
   }

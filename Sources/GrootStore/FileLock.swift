@@ -51,20 +51,51 @@ public final class FileLock {
     }
   }
 
+  /// Takes the lock on a path that must exist (a directory to be renamed away,
+  /// say), waiting at most `timeout` seconds while another process holds it.
+  /// Nil when nothing is there, or no longer once the holder let go.
+  public static func acquireExisting(_ path: String, _ mode: Mode, timeout: Double, what: String) throws
+    -> FileLock?
+  {
+    var delay: UInt32 = 1000
+    let deadline = monotonicSeconds() + timeout
+    while true {
+      switch try attemptOnce(path, mode, create: false) {
+      case .locked(let lock): return lock
+      case .missing: return nil
+      case .busy:
+        guard monotonicSeconds() < deadline else { throw StoreError.lockTimeout(what: what, seconds: timeout) }
+        usleep(delay)
+        delay = min(delay * 2, 100_000)
+      }
+    }
+  }
+
   /// Takes the lock only if nobody holds a conflicting one. With `create` false a
   /// missing path gives nil instead of a new lock file.
   public static func attempt(_ path: String, _ mode: Mode, create: Bool = true) throws -> FileLock? {
+    if case .locked(let lock) = try attemptOnce(path, mode, create: create) { return lock }
+    return nil
+  }
+
+  private enum Attempt {
+    case locked(FileLock)
+    case busy
+    case missing
+  }
+
+  private static func attemptOnce(_ path: String, _ mode: Mode, create: Bool) throws -> Attempt {
     while true {
-      guard let fd = try openTarget(path, create: create) else { return nil }
+      guard let fd = try openTarget(path, create: create) else { return .missing }
       if flock(fd, mode.operation | LOCK_NB) != 0 {
         let code = errno
         close(fd)
-        if code == EWOULDBLOCK || code == EINTR { return nil }
+        if code == EWOULDBLOCK || code == EINTR { return .busy }
         throw SystemError("flock", path, errno: code)
       }
-      if isCurrent(fd: fd, path: path) { return FileLock(path: path, fd: fd) }
+      if isCurrent(fd: fd, path: path) { return .locked(FileLock(path: path, fd: fd)) }
       close(fd)  // unlinked (or replaced) by its holder meanwhile: try the new one
-      if !create { return nil }
+      if !create && !FileSystem.exists(path) { return .missing }
     }
   }
 
@@ -95,8 +126,10 @@ public final class WorkDirectory {
   public let path: String
   private let lock: FileLock
 
-  init(in parent: String, purpose: String) throws {
-    let hidden = try FileSystem.makeUniqueDirectory(in: parent, prefix: ".new-\(purpose)")
+  /// `make` makes the directory (a plain one, or a subvolume); whatever it makes
+  /// is locked before it is renamed into view.
+  init(in parent: String, purpose: String, make: (String) throws -> Void) throws {
+    let hidden = try FileSystem.makeUniqueDirectory(in: parent, prefix: ".new-\(purpose)", make: make)
     guard let lock = try FileLock.attempt(hidden, .exclusive, create: false) else {
       throw SystemError("flock", hidden, errno: EWOULDBLOCK)
     }
@@ -105,4 +138,8 @@ public final class WorkDirectory {
     self.path = visible
     self.lock = lock
   }
+
+  /// Gives up the lock once the directory itself has left tmp/ (renamed into
+  /// place), so nobody who locks it there waits for this process to exit.
+  public func release() { lock.release() }
 }

@@ -105,12 +105,14 @@ extension Store {
     return try Self.readMetadata(ImageMetadata.self, at: metadataPath)
   }
 
+  /// image.json of an image being assembled in tmp/ (its publishing rename is
+  /// what makes it visible), durable before that rename.
   public func writeImageMetadata(_ metadata: ImageMetadata, in paths: ImagePaths) throws {
-    try FileSystem.writeAtomically(metadata.jsonText.utf8, to: paths.metadata)
+    try FileSystem.writeNewFile(metadata.jsonText.utf8, to: paths.metadata)
   }
 
-  /// Moves a prepared (and possibly mounted) image directory, made inside a work
-  /// directory, to images/ID, failing if the id is taken. The caller undoes its
+  /// Moves a prepared (and possibly mounted) image directory, a work directory
+  /// itself, to images/ID, failing if the id is taken. The caller undoes its
   /// work on failure.
   public func publishImage(_ prepared: ImagePaths, as id: ImageID) throws {
     guard try publish(prepared.root, as: imagePaths(id).root) else { throw StoreError.imageExists(id.value) }

@@ -143,9 +143,12 @@ public final class Store {
   }
 
   /// A fresh directory under tmp/ for work that is renamed into place when done;
-  /// locked while this process works in it.
-  public func makeWorkDirectory(purpose: String) throws -> WorkDirectory {
-    try WorkDirectory(in: temporaryPath, purpose: purpose)
+  /// locked while this process works in it. `make` makes it: a plain directory
+  /// unless told otherwise.
+  public func makeWorkDirectory(
+    purpose: String, make: (String) throws -> Void = { try FileSystem.makeNewDirectory($0) }
+  ) throws -> WorkDirectory {
+    try WorkDirectory(in: temporaryPath, purpose: purpose, make: make)
   }
 
   /// Makes a finished directory visible at `target` by one rename, durable once

@@ -64,13 +64,15 @@ struct SnapshotterConformanceTests {
   static func image(
     _ id: String, layers: [Digest], limit: DiskLimit? = nil, in store: Store, _ snapshotter: Snapshotter
   ) throws -> ImagePaths {
-    let work = try store.makeWorkDirectory(purpose: "image")
-    let prepared = ImagePaths(root: work.path + "/image")
+    let work = try store.makeWorkDirectory(purpose: "image") {
+      try snapshotter.makeImageRoot(at: $0, limit: limit)
+    }
+    let prepared = ImagePaths(root: work.path)
     try snapshotter.prepareImage(prepared, layers: layers, limit: limit, store: store)
     if let limit { try snapshotter.limitImage(prepared, layers: layers, limit: limit, store: store) }
     try snapshotter.mount(prepared, layers: layers, store: store)
     try store.publishImage(prepared, as: ImageID(id))
-    try FileSystem.removeTree(work.path)
+    work.release()
     return store.imagePaths(try ImageID(id))
   }
 
@@ -110,7 +112,7 @@ struct SnapshotterConformanceTests {
     let (test, store, snapshotter) = try Self.make(driver)
     let layers = try Self.twoLayers(store, snapshotter)
     _ = try Self.image("r", layers: layers, in: store, snapshotter)
-    #expect(try store.withdrawImage(ImageID("r"), snapshotter: snapshotter))
+    #expect(try store.withdrawImage(ImageID("r"), snapshotter: snapshotter, timeout: 5))
     #expect(!fileExists(store.imagesPath + "/r"))
     #expect(try test.mountPoints().isEmpty)
     for layer in layers.reversed() {

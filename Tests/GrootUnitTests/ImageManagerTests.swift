@@ -88,6 +88,23 @@ struct ImageManagerTests {
     withExtendedLifetime(working) {}
   }
 
+  @Test("delete locks the image where it is: one in flight makes a second wait, then give up; none is left")
+  func deleteLocksTheImage() throws {
+    let unit = try UnitStore()
+    let (manager, recorder) = unit.manager()
+    try unit.run(recorder) { _ = try manager.create(image: "/fake", id: "x") }
+    // The creator let go when it published: a delete in the same process does not wait.
+    let root = unit.store.imagePaths(try ImageID("x")).root
+    let inFlight = try #require(try FileLock.attempt(root, .exclusive, create: false))
+    let (second, _) = unit.manager(lockTimeout: 0.3)
+    #expect(throws: StoreError.lockTimeout(what: "image x", seconds: 0.3)) { try second.delete("x") }
+    #expect(unit.entries("images") == ["x"] && unit.entries("tmp").isEmpty)
+    inFlight.release()
+    #expect(try manager.delete("x") == .deleted("x"))
+    #expect(unit.entries("images").isEmpty && unit.entries("tmp").isEmpty)
+    #expect(try manager.delete("x") == .skipped(reason: StoreError.imageNotFound("x").description))
+  }
+
   @Test("work a killed process left is moved aside by the next command and removed in the background")
   func recovery() throws {
     let unit = try UnitStore()

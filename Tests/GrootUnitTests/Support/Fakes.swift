@@ -54,6 +54,10 @@ final class FakeSnapshotter: Snapshotter, @unchecked Sendable {
 
   func removeLayer(_ id: Digest, store: Store) { calls.set(calls.get() + ["removeLayer \(id.hex.prefix(8))"]) }
 
+  func makeImageRoot(at path: String, limit: DiskLimit?) throws {
+    try FileSystem.makeNewDirectory(path)
+  }
+
   func prepareImage(_ paths: ImagePaths, layers: [Digest], limit: DiskLimit?, store: Store) throws {
     try step(.prepareImage)
     for directory in [paths.root, paths.upper, paths.work, paths.rootfs] {
