@@ -316,6 +316,37 @@ struct InterruptedCommandTests {
     #expect(fileExists(store.path + "/images/\(id)") == listed, sourceLocation: sourceLocation)
   }
 
+  @Test("cold create killed at each system call that changes the store: the next create works, nothing is left behind")
+  func createKilledEverywhere() throws {
+    let store = try TestStore()
+    let reference = Project.reference(.busybox)
+    var kills = 0
+    // strace counts each system call on its own, so each is taken in turn.
+    for call in ["mkdir", "mkdirat", "rename", "fsync", "syncfs", "symlink", "symlinkat", "flock", "mount"] {
+      var when = 0
+      while true {
+        when += 1
+        let killed = try Self.killed(store, ["create", reference, "k"], at: call, when: when)
+        if killed {
+          kills += 1
+          try Self.expectWholeOrGone(store, "k")
+          _ = try store.create(reference, "after")
+        }
+        // Both go and their layers with them, so the next create unpacks and links
+        // again; an empty store shows whatever the kill left (a link to nothing).
+        for id in ["k", "after"] { _ = try store.groot("delete", id) }
+        #expect(try store.groot("clean").status == 0)
+        let links = (try? FileManager.default.contentsOfDirectory(atPath: store.path + "/overlay/l")) ?? []
+        #expect(links.isEmpty, "killed at \(call) \(when): \(links)")
+        let check = try store.groot("check")
+        #expect(check.status == 0, "killed at \(call) \(when): \(check.stdout)")
+        if !killed { break }
+      }
+    }
+    #expect(kills > 40, "only \(kills) kill points")
+    #expect(try store.mountPoints().isEmpty)
+  }
+
   @Test("delete killed at each system call: the image is whole or gone, never listed and empty")
   func deleteKilledEverywhere() throws {
     let store = try TestStore()
