@@ -19,12 +19,14 @@ public enum GrootLogging {
   /// Sets up logging once per process: lager JSON lines to the log file, else
   /// stderr, under `grootfs.COMMAND` (GrootFS's sessions).
   public static func bootstrap(_ settings: Settings, command: String) throws -> Logger {
-    var fd: Int32 = 2
+    let fd: Int32
     if let file = settings.logFile {
       fd = open(file, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
       guard fd >= 0 else {
         throw CoreError.invalidFlag("cannot open log file \(file): \(String(cString: strerror(errno)))")
       }
+    } else {
+      fd = 2
     }
     let level = settings.logLevel.swiftLogLevel
     let format = settings.logTimestampFormat
