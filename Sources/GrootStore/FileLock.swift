@@ -41,14 +41,11 @@ public final class FileLock {
   /// Takes the lock on `path` (a file, made if missing, or a directory), waiting at
   /// most `timeout` seconds; `what` names it in the timeout error.
   public static func acquire(_ path: String, _ mode: Mode, timeout: Double, what: String) throws -> FileLock {
-    var delay: UInt32 = 1000
-    let deadline = monotonicSeconds() + timeout
-    while true {
-      if let lock = try attempt(path, mode) { return lock }
-      guard monotonicSeconds() < deadline else { throw StoreError.lockTimeout(what: what, seconds: timeout) }
-      usleep(delay)
-      delay = min(delay * 2, 100_000)
+    // Made if missing, so it is never reported missing.
+    guard let lock = try waitFor(path, mode, create: true, timeout: timeout, what: what) else {
+      throw SystemError("open", path, errno: ENOENT)
     }
+    return lock
   }
 
   /// Takes the lock on a path that must exist (a directory to be renamed away,
@@ -57,10 +54,18 @@ public final class FileLock {
   public static func acquireExisting(_ path: String, _ mode: Mode, timeout: Double, what: String) throws
     -> FileLock?
   {
+    try waitFor(path, mode, create: false, timeout: timeout, what: what)
+  }
+
+  /// Attempts until the lock is free (backing off from 1 ms to 100 ms) or the
+  /// path is missing; past `timeout` seconds, the lock-timeout error.
+  private static func waitFor(_ path: String, _ mode: Mode, create: Bool, timeout: Double, what: String) throws
+    -> FileLock?
+  {
     var delay: UInt32 = 1000
     let deadline = monotonicSeconds() + timeout
     while true {
-      switch try attemptOnce(path, mode, create: false) {
+      switch try attemptOnce(path, mode, create: create) {
       case .locked(let lock): return lock
       case .missing: return nil
       case .busy:

@@ -60,7 +60,7 @@ final class FakeSnapshotter: Snapshotter, @unchecked Sendable {
 
   func prepareImage(_ paths: ImagePaths, layers: [Digest], limit: DiskLimit?, store: Store) throws {
     try step(.prepareImage)
-    for directory in [paths.root, paths.upper, paths.work, paths.rootfs] {
+    for directory in [paths.upper, paths.work, paths.rootfs] {
       try FileSystem.makeDirectory(directory, mode: 0o755)
     }
   }
