@@ -2,21 +2,27 @@
 import Foundation
 import PackageDescription
 
-/// Release groot links Debian's libstdc++.a (StaticLibraries/ points at it, so that
-/// the driver's `-lstdc++` finds the archive first) and libgcc statically; where that
-/// archive is absent (another GCC or architecture) it links them dynamically.
-let staticCXXRuntime: [String] =
-  FileManager.default.fileExists(atPath: Context.packageDirectory + "/StaticLibraries/libstdc++.a")
-  ? ["-L", Context.packageDirectory + "/StaticLibraries", "-Xclang-linker", "-static-libgcc"] : []
+/// groot is one static executable (docs/design-notes.md, start-up): no dynamic loader
+/// at start, no symbol bound at first call, in debug builds (the tests') as in release.
+/// libarchive comes from libarchive.a, with the static archives it needs (zlib and
+/// zstd come through their own targets); Foundation's own archives are named because
+/// only a `--static-swift-stdlib` build's objects name them. lld (the toolchain's)
+/// resolves archives in any order.
+let staticGroot = [
+  "-static-executable", "-use-ld=lld", "-llzma", "-lbz2",
+  "-lCoreFoundation", "-l_FoundationICU", "-l_FoundationCShims", "-l_FoundationCollections",
+]
 
-/// Release groot is linked by lld with its warm commands' functions placed side by
-/// side (scripts/hot-functions writes the list): a create pages in fewer windows of
-/// a 26 MB text section (docs/benchmarks.md, warm create).
-let hotFunctions = Context.packageDirectory + "/Linker/groot-hot-functions.txt"
-let hotFunctionsOrder: [String] =
-  FileManager.default.fileExists(atPath: hotFunctions)
-  ? ["-use-ld=lld", "-Xlinker", "--symbol-ordering-file=" + hotFunctions, "-Xlinker", "--no-warn-symbol-ordering"]
+/// Release groot has the functions and data its warm commands touch placed side by
+/// side (scripts/link-order writes the list): a create faults in fewer pages of a
+/// 26 MB text section and of its data (docs/benchmarks.md, warm create). With
+/// GROOT_LINK_MAP set, the link also writes lld's map there, which the script reads.
+let symbolOrder = Context.packageDirectory + "/Linker/groot-symbol-order.txt"
+let hotSymbolsOrder: [String] =
+  FileManager.default.fileExists(atPath: symbolOrder)
+  ? ["-Xlinker", "--symbol-ordering-file=" + symbolOrder, "-Xlinker", "--no-warn-symbol-ordering"]
   : []
+let linkMap = ProcessInfo.processInfo.environment["GROOT_LINK_MAP"].map { ["-Xlinker", "-Map=" + $0] } ?? []
 
 /// scripts/fuzz builds with GROOT_FUZZ=1 (in its own .build-fuzz): the stages
 /// that read outside input get libFuzzer's coverage, and groot-fuzz its engine.
@@ -44,9 +50,10 @@ let package = Package(
     .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
   ],
   targets: [
-    // C libraries: zlib and zstd through system-library targets; libarchive's
-    // headers with the library loaded on first use (CArchive/lazy.c: start-up).
-    .target(name: "CArchive"),
+    // C libraries through system-library targets; CArchiveStatic supplies what
+    // libarchive.a needs and Debian has no static archive of (groot's link only).
+    .systemLibrary(name: "CArchive", pkgConfig: "libarchive", providers: [.apt(["libarchive-dev"])]),
+    .target(name: "CArchiveStatic"),
     .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
     .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
     // Linux syscalls Swift cannot call directly (variadic syscall(2), macros).
@@ -116,20 +123,15 @@ let package = Package(
       ]),
 
     // Thin executables.
-    // Start-up is paid on every container (docs/design-notes.md, start-up): no
-    // exported symbols, which the runtime's backtracer set-up would walk at every
-    // start; and release builds (made with --static-swift-stdlib, as the scripts do)
-    // position-dependent, as Debian's runc and umoci are, for a PIE this size
-    // relocates itself at every start; and with the C++ runtime linked in
-    // (`staticCXXRuntime`): binding libstdc++.so's symbols in the dynamic loader
-    // took a tenth of a warm create; and with the warm commands' code side by side
-    // (`hotFunctionsOrder`).
+    // Start-up is paid on every container (docs/design-notes.md, start-up): groot is
+    // one static executable (`staticGroot`), position-dependent as a static binary
+    // is, and release builds have the warm commands' code and data side by side
+    // (`hotSymbolsOrder`).
     .executableTarget(
-      name: "groot", dependencies: ["GrootCLI"],
+      name: "groot", dependencies: ["GrootCLI", "CArchiveStatic"],
       linkerSettings: [
-        .unsafeFlags(["-Xlinker", "--no-export-dynamic"]),
-        .unsafeFlags(
-          ["-Xclang-linker", "-no-pie"] + staticCXXRuntime + hotFunctionsOrder, .when(configuration: .release)),
+        .unsafeFlags(staticGroot),
+        .unsafeFlags(hotSymbolsOrder + linkMap, .when(configuration: .release)),
       ]),
     .executableTarget(
       name: "groot-agent",

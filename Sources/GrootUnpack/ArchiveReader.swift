@@ -91,6 +91,9 @@ public final class DirectoryReader: LayerEntryReader {
     self.root = path
     archive_entry_linkresolver_set_strategy(resolver, ARCHIVE_FORMAT_TAR_PAX_RESTRICTED)
     archive_read_disk_set_symlink_physical(archive)
+    // A directory image's ACLs are not carried, as `tar` without `--acls` does not
+    // carry them; groot links libarchive statically without libacl (CArchiveStatic).
+    archive_read_disk_set_behavior(archive, ARCHIVE_READDISK_NO_ACL)
     guard archive_read_disk_open(archive, path) == ARCHIVE_OK else {
       throw UnpackError.archive(archive_error_string(archive).map { String(cString: $0) } ?? "cannot read \(path)")
     }

@@ -14,6 +14,7 @@ struct GrootBench: ParsableCommand {
     commandName: "groot-bench", abstract: "Benchmarks groot beside a peer in the same run.",
     subcommands: [
       Fixtures.self, Startup.self, Warm.self, WatchdogLoad.self, Clean.self, Limits.self, AgentLoad.self, Pull.self,
+      LinkOrder.self,
     ],
     defaultSubcommand: Warm.self)
 }

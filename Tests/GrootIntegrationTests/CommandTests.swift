@@ -275,6 +275,48 @@ struct CommandTests {
     #expect(try String(contentsOfFile: store.rootfs("t") + "/etc/motd", encoding: .utf8) == "from a tar")
   }
 
+  @Test("a local directory is an image: modes and user xattrs kept, POSIX ACLs left behind as tar leaves them")
+  func localDirectoryAttributes() throws {
+    let store = try TestStore()
+    let rootfs = store.base + "/local-rootfs"
+    // An access ACL (user::rw-, user:1234:r--, group::r--, mask::r--, other::---)
+    // in the kernel's xattr form, since Debian's acl tools may not be installed.
+    let acl = "0x0200000001000600ffffffff02000400d204000004000400ffffffff10000400ffffffff20000000ffffffff"
+    let made = try sh(
+      """
+      mkdir -p \(rootfs)/etc && echo secret > \(rootfs)/etc/shadow && chmod 640 \(rootfs)/etc/shadow \
+      && setfattr -n user.note -v kept \(rootfs)/etc/shadow \
+      && setfattr -n system.posix_acl_access -v \(acl) \(rootfs)/etc/shadow
+      """)
+    #expect(made.status == 0, "\(made.stderr)")
+    #expect(try sh("getfattr --absolute-names -n system.posix_acl_access \(rootfs)/etc/shadow").status == 0)
+    _ = try store.create(rootfs, "d")
+    let shadow = store.rootfs("d") + "/etc/shadow"
+    #expect(try String(contentsOfFile: shadow, encoding: .utf8) == "secret\n")
+    var status = stat()
+    #expect(lstat(shadow, &status) == 0 && status.st_mode & 0o7777 == 0o640)
+    #expect(try sh("getfattr --absolute-names --only-values -n user.note \(shadow)").stdout == "kept")
+    #expect(try sh("getfattr --absolute-names -n system.posix_acl_access \(shadow)").status != 0)
+  }
+
+  @Test("groot is one static executable: no program interpreter, no dynamic section")
+  func staticExecutable() throws {
+    // Garden starts groot for every container; a dynamic loader would map and bind
+    // libraries at each start (docs/design-notes.md, start-up).
+    let elf = [UInt8](try Data(contentsOf: URL(fileURLWithPath: Project.grootBinary)).prefix(64 * 1024))
+    func integer(_ offset: Int, _ size: Int) -> Int {
+      (0..<size).reduce(0) { $0 | Int(elf[offset + $1]) << (8 * $1) }
+    }
+    #expect(elf.starts(with: [0x7f, 0x45, 0x4c, 0x46, 2]))  // ELF, 64-bit
+    let headers = integer(0x20, 8)
+    let size = integer(0x36, 2)
+    let types = (0..<integer(0x38, 2)).map { integer(headers + $0 * size, 4) }
+    let interpreter = 3
+    let dynamic = 2
+    #expect(types.contains(1))  // a loadable segment: the headers were read
+    #expect(!types.contains(interpreter) && !types.contains(dynamic), "program header types \(types)")
+  }
+
   @Test("config file: keys apply, flags win")
   func configFile() throws {
     let store = try TestStore()

@@ -1,0 +1,1 @@
+// Nothing to import: the target only supplies symbols to groot's static link (acl.c).
