@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import GrootIO
 
 /// Writes the release link's symbol order (Linker/groot-symbol-order.txt) from what
 /// the warm commands ran: every function executed (valgrind's callgrind) and every
@@ -104,17 +105,8 @@ struct DataSymbols {
   private let names: [String]
 
   init(binary: String) throws {
-    let nm = Process()
-    nm.executableURL = URL(fileURLWithPath: "/usr/bin/nm")
-    nm.arguments = ["-S", "--defined-only", binary]
-    let pipe = Pipe()
-    nm.standardOutput = pipe
-    try nm.run()
-    let output = pipe.fileHandleForReading.readDataToEndOfFile()
-    nm.waitUntilExit()
-    guard nm.terminationStatus == 0 else { throw BenchError("nm \(binary) failed") }
     var rows: [(UInt64, UInt64, String)] = []
-    for line in String(decoding: output, as: UTF8.self).split(separator: "\n") {
+    for line in try Subprocess.run("nm", ["-S", "--defined-only", binary]).split(separator: "\n") {
       let fields = line.split(separator: " ")
       guard fields.count == 4, "dDbBrRvV".contains(fields[2]),
         let start = UInt64(fields[0], radix: 16), let size = UInt64(fields[1], radix: 16)
